@@ -1,0 +1,339 @@
+"""Trains the VAE, then the text encoder + DiT on normalised VAE latents, checkpointing as it goes.
+
+  npm run model:train -- --config cpu|gpu|tiny [--data DIR] [--out DIR] [--vae-seconds S] [--dit-seconds S]
+
+The `tiny` config writes random weights (seconds; for tests). Budgets are wall-clock seconds per stage, so one run
+fits the GPU machine's 10-minute command limit; a killed run still leaves its last checkpoint in --out.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+from typing import Dict, List
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import checkpoint
+from .conditions import drop_conditions, drop_text, rasterize_boxes, unpack_masks
+from .config import BOX_CLASSES, MASK_CLASSES, TrainConfig, preset
+from .flow import euler_sample, noisy, sample_t
+from .pack import build_pack, load_pack
+from .pngio import grid, to_uint8, write_png_gray
+from .prompts import ReportCorpus, vocabulary_texts
+from .tokenizer import WordTokenizer
+from .vae import reconstruction_loss
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+DEFAULT_DATA = os.path.abspath(os.path.join(ROOT, "..", "shared", "data", "cxr256"))
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def autocast(device: torch.device):
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return torch.autocast("cpu", enabled=False)
+
+
+def lr_at(step: int, base: float, warmup: int) -> float:
+    return base * min(1.0, (step + 1) / max(1, warmup))
+
+
+def train_vae(vae, images: torch.Tensor, cfg: TrainConfig, device, seconds: float, report) -> Dict:
+    opt = torch.optim.AdamW(vae.parameters(), lr=cfg.vae_lr, weight_decay=0.0)
+    n, size = images.shape[0], images.shape[-1]
+    start, step, losses = time.time(), 0, []
+    crop_until = start + seconds * cfg.vae_crop_fraction
+    while time.time() - start < seconds and step < cfg.vae_max_steps:
+        cropping = time.time() < crop_until
+        batch = cfg.vae_batch * (4 if cropping else 1)
+        idx = torch.randint(0, n, (batch,), device=device)
+        x = images[idx].float().div(127.5).sub(1.0)[:, None]  # [B,1,H,W] in [-1,1]
+        if cropping:
+            oy, ox = random.randrange(0, size // 2 + 1, 8), random.randrange(0, size // 2 + 1, 8)
+            x = x[:, :, oy:oy + size // 2, ox:ox + size // 2]
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, cfg.vae_lr, cfg.warmup_steps)
+        with autocast(device):
+            mean, logvar = vae.encoder(x)
+            z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
+            recon = vae.decoder(z)
+        loss = reconstruction_loss(recon.float(), x, mean.float(), logvar.float(), cfg.vae)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
+        opt.step()
+        if step % 100 == 0:
+            losses.append(float(loss))
+            report(f"vae step {step} loss {losses[-1]:.4f} {'crop' if cropping else 'full'} "
+                   f"{(step + 1) * cfg.vae_batch / (time.time() - start):.0f} img/s")
+        step += 1
+    return {"vae_steps": step, "vae_seconds": round(time.time() - start, 1), "vae_loss_curve": losses}
+
+
+@torch.no_grad()
+def encode_latents(vae, images: torch.Tensor, device, batch: int = 64):
+    vae.eval()
+    means, logvars = [], []
+    for i in range(0, images.shape[0], batch):
+        x = images[i:i + batch].float().div(127.5).sub(1.0)[:, None]
+        with autocast(device):
+            m, lv = vae.encoder(x)
+        means.append(m.float())
+        logvars.append(lv.float())
+    mean, logvar = torch.cat(means), torch.cat(logvars)
+    vae.latent_shift.copy_(mean.mean(dim=(0, 2, 3)))
+    vae.latent_scale.copy_(mean.std(dim=(0, 2, 3)).clamp(min=1e-3))
+    shift, scale = vae.latent_shift[None, :, None, None], vae.latent_scale[None, :, None, None]
+    vae.train()
+    return (mean - shift) / scale, torch.exp(0.5 * logvar) / scale
+
+
+@torch.no_grad()
+def psnr(vae, images: torch.Tensor, device) -> float:
+    vae.eval()
+    x = images[:32].float().div(127.5).sub(1.0)[:, None]
+    m, _ = vae.encode_normalised(x)
+    r = vae.decode_normalised(m).clamp(-1, 1)
+    vae.train()
+    mse = F.mse_loss(r.float(), x).item()
+    return 10 * math.log10(4.0 / max(mse, 1e-12))
+
+
+class Ema:
+    def __init__(self, modules, decay: float):
+        self.decay = decay
+        self.params = [p for m in modules for p in m.parameters()]
+        self.shadow = [p.detach().clone() for p in self.params]
+
+    @torch.no_grad()
+    def update(self) -> None:
+        torch._foreach_mul_(self.shadow, self.decay)
+        torch._foreach_add_(self.shadow, [p.detach() for p in self.params], alpha=1.0 - self.decay)
+
+    @torch.no_grad()
+    def swap(self) -> None:
+        """Exchange live and EMA weights (call twice to restore)."""
+        for p, s in zip(self.params, self.shadow):
+            tmp = p.detach().clone()
+            p.copy_(s)
+            s.copy_(tmp)
+
+
+def condition_batch(pack_t: Dict[str, torch.Tensor], idx: torch.Tensor, size: int):
+    planes = torch.cat([unpack_masks(pack_t["masks_bits"][idx]), rasterize_boxes(pack_t["boxes"][idx], size)], 1)
+    present = torch.cat([pack_t["mask_present"][idx], pack_t["box_present"][idx]], 1).float()
+    return planes, present  # [B,K,H,W], [B,K]
+
+
+def train_dit(text, dit, lat_mean, lat_std, pack_t, cfg: TrainConfig, device, seconds: float, report,
+              on_checkpoint) -> Dict:
+    params = list(text.parameters()) + list(dit.parameters())
+    fused = {"fused": True} if device.type == "cuda" and "fused" in torch.optim.AdamW.__init__.__code__.co_varnames else {}
+    opt = torch.optim.AdamW(params, lr=cfg.dit_lr, weight_decay=0.0, **fused)
+    ema = Ema([text, dit], cfg.ema_decay)
+    n, size = lat_mean.shape[0], cfg.resolution
+    variants = pack_t["prompt_ids"].shape[1]
+    start, step, losses, last_ckpt = time.time(), 0, [], time.time()
+    running = torch.zeros((), device=device)
+    while time.time() - start < seconds and step < cfg.dit_max_steps:
+        b = cfg.dit_batch
+        idx = torch.randint(0, n, (b,), device=device)
+        x0 = lat_mean[idx] + lat_std[idx] * torch.randn_like(lat_mean[idx])  # sample the VAE posterior
+        ids = pack_t["prompt_ids"][idx, torch.randint(0, variants, (b,), device=device)]  # [B,L]
+        ids = drop_text(ids, cfg.text_dropout)
+        mask = (ids != 0).long()
+        planes, present = condition_batch(pack_t, idx, size)
+        present = drop_conditions(present, cfg.spatial_dropout, cfg.channel_dropout)
+        t = sample_t(b, device)
+        xt, target = noisy(x0, torch.randn_like(x0), t)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, cfg.dit_lr, cfg.warmup_steps)
+        with autocast(device):
+            emb = text(ids, mask)
+            pred = dit(xt, t, emb, mask, planes, present)
+        loss = F.mse_loss(pred.float(), target)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        ema.update()
+        running += loss.detach()
+        step += 1
+        if step % 200 == 0:
+            losses.append(round(float(running) / 200, 5))
+            running.zero_()
+            report(f"dit step {step} loss {losses[-1]:.4f} {step * b / (time.time() - start):.0f} samples/s")
+        if time.time() - last_ckpt > 60:
+            ema.swap()
+            on_checkpoint({"dit_steps": step, "dit_loss_curve": losses})
+            ema.swap()
+            last_ckpt = time.time()
+    ema.swap()  # leave the EMA weights in the modules
+    return {"dit_steps": step, "dit_seconds": round(time.time() - start, 1), "dit_loss_curve": losses,
+            "dit_samples_per_s": round(step * cfg.dit_batch / max(1e-6, time.time() - start), 1)}
+
+
+@torch.no_grad()
+def preview(vae, text, dit, tok: WordTokenizer, pack_t, device, out_dir: str, guidance: float = 2.5,
+            steps: int = 20, seeds: int = 4) -> None:
+    """A quick grid: rows = prompts (+ mask of a training image for the last rows), columns = seeds."""
+    prompts = ["sex: male, age: 60, view: PA. No acute cardiopulmonary abnormality.",
+               "sex: female, age: 70, view: PA. Cardiomegaly.",
+               "sex: male, age: 55, view: AP. Bilateral pleural effusion.",
+               "sex: female, age: 45, view: PA. Pulmonary nodule.",
+               "sex: male, age: 50, view: AP. Covid-19 pneumonia.",
+               "sex: female, age: 62, view: PA. Normal chest radiograph."]
+    vae.eval(), text.eval(), dit.eval()
+    k = len(MASK_CLASSES) + len(BOX_CLASSES)
+    size = pack_t["images"].shape[-1]
+    with_mask = int(torch.nonzero(pack_t["mask_present"][:, 2])[0]) if bool(pack_t["mask_present"][:, 2].any()) else 0
+    tiles: List[np.ndarray] = []
+    for row, prompt in enumerate(prompts):
+        ids, mask = (torch.tensor([v] * seeds, device=device) for v in tok.encode(prompt))
+        e_ids, e_mask = (torch.tensor([v] * seeds, device=device) for v in tok.encode(""))
+        planes = torch.zeros(seeds, k, size, size, device=device)
+        present = torch.zeros(seeds, k, device=device)
+        if row >= 4:  # last rows: anatomy masks of one training image
+            p, pr = condition_batch(pack_t, torch.tensor([with_mask] * seeds, device=device), size)
+            planes, present = p, pr * (torch.arange(k, device=device) < len(MASK_CLASSES)).float()
+        cond = text(ids, mask)
+        uncond = text(e_ids, e_mask)
+
+        def velocity(x, t):
+            both = dit(torch.cat([x, x]), torch.cat([t, t]), torch.cat([cond, uncond]), torch.cat([mask, e_mask]),
+                       torch.cat([planes, planes * 0]), torch.cat([present, present * 0]))
+            c, u = both.chunk(2)
+            return u + guidance * (c - u)
+
+        gen = torch.Generator(device="cpu").manual_seed(row)
+        noise = torch.randn(seeds, vae.latent_scale.shape[0], size // 8, size // 8, generator=gen).to(device)
+        z = euler_sample(velocity, noise, steps)
+        imgs = vae.decode_normalised(z).clamp(-1, 1).float().cpu().numpy()[:, 0]
+        tiles += [to_uint8(im) for im in imgs]
+    write_png_gray(os.path.join(out_dir, "samples.png"), grid(tiles, len(prompts), seeds))
+    x = pack_t["images"][:6].float().div(127.5).sub(1.0)[:, None]
+    r = vae.decode_normalised(vae.encode_normalised(x)[0]).clamp(-1, 1).float().cpu().numpy()[:, 0]
+    tiles = [to_uint8(a) for a in x.cpu().numpy()[:, 0]] + [to_uint8(a) for a in r]
+    write_png_gray(os.path.join(out_dir, "recon.png"), grid(tiles, 2, 6))
+
+
+def random_weights(cfg: TrainConfig, out_dir: str, data_dir: str) -> None:
+    """tiny: untrained weights with a tokenizer from the prompt templates (needs no data) - for contract tests."""
+    torch.manual_seed(cfg.seed)
+    tok = WordTokenizer.train(vocabulary_texts([], ReportCorpus({})), cfg.text.max_length, cfg.text.min_word_count)
+    vae, text, dit = checkpoint.build_models(cfg, len(tok.vocab))
+    with torch.no_grad():  # zero-initialised output layers would make parity trivially true: randomise them
+        for m in (vae, text, dit):
+            for p in m.parameters():
+                if p.dim() > 0 and float(p.abs().max()) == 0.0:
+                    p.normal_(0.0, 0.05)
+        vae.latent_shift.normal_(0.0, 0.1)
+        vae.latent_scale.uniform_(0.5, 1.5)
+    checkpoint.save(out_dir, cfg, tok.to_json(), {"vae": vae, "text": text, "dit": dit},
+                    {"random_weights": True, "data": None})
+    log(f"tiny: random weights written to {out_dir}")
+
+
+def main(args: argparse.Namespace) -> None:
+    overrides = {}
+    if args.vae_seconds is not None:
+        overrides["vae_seconds"] = args.vae_seconds
+    if args.dit_seconds is not None:
+        overrides["dit_seconds"] = args.dit_seconds
+    if args.batch is not None:
+        overrides["dit_batch"] = args.batch
+    if args.vae_batch is not None:
+        overrides["vae_batch"] = args.vae_batch
+    cfg = preset(args.config, **overrides)
+    out_dir = args.out or os.path.join(ROOT, "models", "training", "runs", cfg.name)
+    torch.manual_seed(cfg.seed)
+    random.seed(cfg.seed)
+    if cfg.random_weights:
+        random_weights(cfg, out_dir, args.data)
+        return
+    device = pick_device(args.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    pack_path = args.pack or os.path.join(ROOT, "models", "training", ".cache", f"pack-{cfg.resolution}{f'-limit{args.limit}' if args.limit else ''}.npz")
+    if not os.path.exists(pack_path):
+        corpus = args.corpus or os.path.join(args.data, "reports", "iu_reports.csv")
+        log(f"packing the train split of {args.data} -> {pack_path}")
+        build_pack(args.data, corpus, cfg, pack_path, limit=args.limit)
+    t0 = time.time()
+    pack = load_pack(pack_path)
+    tok = WordTokenizer.from_json(pack["tokenizer"])
+    log(f"pack: {pack['images'].shape[0]} images, vocab {len(tok.vocab)}, decoded in {time.time() - t0:.1f}s; "
+        f"device {device}, torch {torch.__version__}")
+    pack_t = {k: torch.from_numpy(np.ascontiguousarray(v)).to(device) for k, v in pack.items()
+              if isinstance(v, np.ndarray)}
+    vae, text, dit = (m.to(device) for m in checkpoint.build_models(cfg, len(tok.vocab)))
+    info: Dict = {"data": pack["meta"]["data_dir"], "train_images": int(pack["images"].shape[0]),
+                  "torch": torch.__version__,
+                  "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}
+
+    def save_all(extra: Dict) -> None:
+        info.update(extra)
+        checkpoint.save(out_dir, cfg, pack["tokenizer"], {"vae": vae, "text": text, "dit": dit}, info)
+
+    info.update(train_vae(vae, pack_t["images"], cfg, device, cfg.vae_seconds, log))
+    lat_mean, lat_std = encode_latents(vae, pack_t["images"], device)
+    info["vae_psnr_train32"] = round(psnr(vae, pack_t["images"], device), 2)
+    info["latent_shift"] = vae.latent_shift.tolist()
+    info["latent_scale"] = vae.latent_scale.tolist()
+    log(f"vae done: {info['vae_steps']} steps, PSNR {info['vae_psnr_train32']} dB")
+    save_all({})
+    info.update(train_dit(text, dit, lat_mean, lat_std, pack_t, cfg, device, cfg.dit_seconds, log,
+                          lambda extra: save_all(extra)))
+    save_all({})
+    log(f"dit done: {info['dit_steps']} steps at {info['dit_samples_per_s']} samples/s; checkpoint in {out_dir}")
+    if not args.no_preview:
+        t1 = time.time()
+        preview(vae, text, dit, tok, pack_t, device, out_dir, steps=args.preview_steps, seeds=args.preview_seeds)
+        log(f"preview grids written in {time.time() - t1:.1f}s")
+    with open(os.path.join(out_dir, "checkpoint.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    log("summary " + json.dumps({k: doc[k] for k in ("vae_steps", "vae_psnr_train32", "dit_steps",
+                                                    "dit_samples_per_s") if k in doc}))
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="npm run model:train --", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", required=True, choices=["tiny", "cpu", "gpu"], help="size and budget preset")
+    ap.add_argument("--data", default=DEFAULT_DATA, help="dataset folder with manifest.csv (default: %(default)s)")
+    ap.add_argument("--corpus", default=None, help="report corpus CSV (default: DATA/reports/iu_reports.csv)")
+    ap.add_argument("--pack", default=None, help="packed training split (built from --data when missing)")
+    ap.add_argument("--out", default=None, help="run folder for the checkpoint (default: models/training/runs/CONFIG)")
+    ap.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
+    ap.add_argument("--vae-seconds", type=float, default=None, help="override the VAE time budget")
+    ap.add_argument("--dit-seconds", type=float, default=None, help="override the DiT time budget")
+    ap.add_argument("--batch", type=int, default=None, help="override the DiT batch size")
+    ap.add_argument("--vae-batch", type=int, default=None, help="override the VAE batch size")
+    ap.add_argument("--limit", type=int, default=0, help="pack only the first N training images (smoke tests)")
+    ap.add_argument("--preview-steps", type=int, default=20, help="Euler steps for the preview grid")
+    ap.add_argument("--preview-seeds", type=int, default=4, help="seeds per preview row")
+    ap.add_argument("--no-preview", action="store_true", help="skip the preview grids at the end")
+    return ap.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main(parse_args(sys.argv[1:]))

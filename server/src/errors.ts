@@ -1,0 +1,45 @@
+/**
+ * Error codes the server reports. Callers map them to HTTP statuses and CLI exit codes, so the list is closed.
+ *
+ * - `INVALID_FIELD`: a request field failed validation.
+ * - `MODEL_NOT_FOUND`: no model folder / model.json where one was expected.
+ * - `MODEL_INVALID`: a model folder exists but its manifest, tokenizer or files break the model contract.
+ */
+export const ERROR_CODES = ['INVALID_FIELD', 'MODEL_NOT_FOUND', 'MODEL_INVALID'] as const;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Details attached to a {@link ChexgenError}. */
+export type ChexgenErrorOptions = {
+  /** Path of the offending field, e.g. `graphs.denoiser.inputs[0].dtype`. */
+  field?: string;
+  /** HTTP status to answer with, when the error reaches the HTTP layer. */
+  status?: number;
+  cause?: unknown;
+};
+
+/**
+ * An expected, operational failure (bad input, broken model folder), as opposed to a bug.
+ * It carries a code and the field at fault so HTTP and CLI can report it precisely.
+ */
+export class ChexgenError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly status: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: ChexgenErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ChexgenError';
+    this.code = code;
+    this.field = options.field;
+    this.status = options.status;
+  }
+
+  /** The `{ code, message, field }` body that HTTP replies carry. */
+  toJSON(): { code: ErrorCode; message: string; field?: string } {
+    return this.field === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, field: this.field };
+  }
+}
