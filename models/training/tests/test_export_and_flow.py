@@ -1,0 +1,45 @@
+import os
+
+import numpy as np
+import onnx
+import torch
+
+from chexgen_train import checkpoint
+from chexgen_train.config import preset
+from chexgen_train.export_onnx import export_model
+from chexgen_train.flow import euler_sample, noisy, timesteps
+from chexgen_train.onnx_weights import load_modules
+from chexgen_train.train import random_weights
+
+
+def test_when_tiny_is_exported_then_graphs_meet_the_runtime_limits_and_weights_round_trip(tmp_path):
+    run = tmp_path / "run"
+    random_weights(preset("tiny"), str(run), "")
+    manifest = export_model(str(run), str(tmp_path / "model"), "tiny-test")
+    for graph in manifest["graphs"].values():
+        model = onnx.load(os.path.join(tmp_path, "model", graph["file"]))
+        assert model.ir_version <= 13
+        assert [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")] == [17]
+        big = [i for i in model.graph.initializer if np.prod(i.dims) >= 16]
+        assert big and all(i.data_type == onnx.TensorProto.FLOAT16 for i in big)
+    _, _, _, text, dit, _ = checkpoint.load(str(run))
+    _, _, _, _, text2, dit2 = load_modules(str(tmp_path / "model"))
+    for a, b in ((text, text2), (dit, dit2)):
+        sa, sb = a.state_dict(), b.state_dict()
+        assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    assert {f["file"] for f in manifest["files"]} >= {"denoiser.onnx", "tokenizer.json"}
+
+
+def test_when_the_path_is_straight_then_euler_recovers_x0_exactly():
+    x0, eps = torch.randn(2, 4, 8, 8), torch.randn(2, 4, 8, 8)
+    xt, v = noisy(x0, eps, torch.ones(2))
+    assert torch.allclose(xt, eps)
+    out = euler_sample(lambda x, t: v, eps, steps=7)
+    assert torch.allclose(out, x0, atol=1e-5)
+
+
+def test_when_timesteps_are_shifted_then_they_still_run_from_one_to_zero():
+    t = timesteps(20, shift=3.0)
+    assert t[0] == 1.0 and t[-1] == 0.0 and len(t) == 21
+    assert bool((t[1:] < t[:-1]).all())
+    assert t[10] > 0.5  # shift > 1 spends more steps at high noise

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a Debian machine with Node 20: Debian packages, then npm packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+# python3-torch/onnx: the model kit and the parity test (torch 1.13, only visible to /usr/bin/python3);
+# libopenblas0-pthread: makes Debian's torch use OpenBLAS instead of the reference BLAS (30x faster matmuls).
+PKGS=(python3-torch python3-onnx python3-pytest python3-pil python3-numpy libopenblas0-pthread)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# onnxruntime-node's postinstall would download CUDA libraries from an unreachable host; .npmrc skips it (and so
+# does this variable, for npm versions that drop the .npmrc key)
+ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
