@@ -1,0 +1,155 @@
+import { randomInt } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from '../../config/loadConfig.js';
+import { ChexgenError } from '../../errors.js';
+import type { BoxCondition } from '../../synthesis/conditioning.js';
+import { loadModel } from '../../synthesis/loadModel.js';
+import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
+import { modelHash, planSynthesis } from '../../synthesis/synthesisRequest.js';
+import { synthesize } from '../../synthesis/synthesize.js';
+import { createCliLogger, runtimeLog } from '../logger.js';
+import { readMaskFile } from '../readMask.js';
+import { writePng16 } from '../writeImage.js';
+
+type Options = {
+  text?: string; sex?: 'F' | 'M'; age?: number; view?: string; box: BoxCondition[]; mask: { label: string; path: string }[];
+  sourceSize?: { width: number; height: number }; size?: { width: number; height: number }; count: number; seed?: number;
+  steps?: number; guidance?: number; spatialGuidance?: number; sampler: string; model?: string; out: string;
+  format: 'png' | 'dicom'; json: boolean; threads?: string; ep?: string; logLevel: string;
+};
+
+function intArg(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function floatArg(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
+    return n;
+  };
+}
+
+function sizeArg(value: string): { width: number; height: number } {
+  const m = /^(\d+)x(\d+)$/.exec(value);
+  if (!m) throw new InvalidArgumentError('expected WIDTHxHEIGHT, e.g. 1024x1024');
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
+
+function boxArg(value: string, previous: BoxCondition[]): BoxCondition[] {
+  const m = /^([^:]+):(-?[\d.]+),(-?[\d.]+),(-?[\d.]+),(-?[\d.]+)$/.exec(value);
+  if (!m) throw new InvalidArgumentError('expected LABEL:x0,y0,x1,y1, e.g. nodule:140,60,170,90');
+  return [...previous, { label: m[1], x0: Number(m[2]), y0: Number(m[3]), x1: Number(m[4]), y1: Number(m[5]) }];
+}
+
+function maskArg(value: string, previous: { label: string; path: string }[]) {
+  const i = value.indexOf('=');
+  if (i <= 0 || i === value.length - 1) throw new InvalidArgumentError('expected LABEL=FILE.png, e.g. right_lung=rl.png');
+  return [...previous, { label: value.slice(0, i), path: value.slice(i + 1) }];
+}
+
+const VIEWS: Record<string, string> = { pa: 'PA', ap: 'AP', 'ap supine': 'AP supine', 'ap-supine': 'AP supine', lateral: 'lateral', l: 'lateral' };
+
+async function run(opts: Options): Promise<void> {
+  if (opts.format === 'dicom') {
+    throw new ChexgenError('INVALID_FIELD', '--format dicom: DICOM output arrives with the DICOM layer; use --format png for now', { field: 'format' });
+  }
+  const config = loadConfig(process.env, {
+    ...(opts.model ? { model: opts.model } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.ep ? { executionProviders: opts.ep } : {}),
+  });
+  const logger = createCliLogger(opts.logLevel);
+  const view = opts.view === undefined ? undefined : VIEWS[opts.view.toLowerCase()];
+  if (opts.view !== undefined && view === undefined) {
+    throw new ChexgenError('INVALID_FIELD', `--view: "${opts.view}" is not one of PA, AP, "AP supine", lateral`, { field: 'view' });
+  }
+  const masks = await Promise.all(opts.mask.map((m) => readMaskFile(m.label, resolve(m.path))));
+  const seed = opts.seed ?? randomInt(0, 2 ** 31);
+  const model = await loadModel(config, runtimeLog(logger));
+  try {
+    const { plan, summary } = planSynthesis({
+      text: opts.text, sex: opts.sex, age: opts.age, view, boxes: opts.box, masks,
+      sourceWidth: opts.sourceSize?.width, sourceHeight: opts.sourceSize?.height,
+      count: opts.count, seed, steps: opts.steps, guidance: opts.guidance, spatialGuidance: opts.spatialGuidance, sampler: opts.sampler,
+    }, model.manifest);
+    const bar = process.stderr.isTTY && !opts.json
+      ? new SingleBar({ format: 'synthesizing |{bar}| image {image}/{count} step {step}/{steps} | {eta_formatted} left', stream: process.stderr, hideCursor: true })
+      : null;
+    bar?.start(plan.count * plan.steps, 0, { image: 1, count: plan.count, step: 0, steps: plan.steps });
+    const result = await synthesize(model, plan, {
+      onProgress: (p) => bar?.update(p.image * p.steps + p.step, { image: p.image + 1, step: p.step }),
+    });
+    bar?.stop();
+    const outDir = resolve(opts.out);
+    await mkdir(outDir, { recursive: true });
+    const files: string[] = [];
+    const hash = modelHash(model.manifest);
+    for (const image of result.images) {
+      const base = join(outDir, `chexgen-${image.seed}`);
+      const resampling = await writePng16(image, `${base}.png`, opts.size);
+      const record = {
+        kind: 'chexgen-generation-record', synthetic: true,
+        model: { name: model.manifest.name, version: model.manifest.version, sha256: hash },
+        prompt: plan.prompt, text: opts.text ?? '', sex: opts.sex ?? null, age: opts.age ?? null, view: view ?? null,
+        conditions: summary, seed: image.seed, sampler: plan.sampler, steps: plan.steps, guidance: plan.guidance,
+        spatialGuidance: plan.spatialGuidance, resolution: [image.width, image.height], resampling,
+        executionProvider: result.executionProvider,
+      };
+      await writeFile(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
+      files.push(`${base}.png`, `${base}.json`);
+    }
+    const t = result.timings;
+    const summaryLine = {
+      model: model.manifest.name, count: plan.count, seed, steps: plan.steps, sampler: plan.sampler, guidance: plan.guidance,
+      prompt: plan.prompt, executionProvider: result.executionProvider, files,
+      timings_ms: { text: Math.round(t.textMs), per_step: Math.round(t.stepMs), denoise: Math.round(t.denoiseMs), vae: Math.round(t.vaeMs), total: Math.round(t.totalMs) },
+    };
+    if (opts.json) process.stdout.write(`${JSON.stringify(summaryLine)}\n`);
+    else process.stdout.write(`wrote ${result.images.length} image(s) to ${outDir} in ${(t.totalMs / 1000).toFixed(1)} s (${Math.round(t.stepMs)} ms/step, ${result.executionProvider})\n`);
+  } finally {
+    await model.runtime.dispose();
+  }
+}
+
+/** `chexgen synthesize`: generate synthetic chest X-rays from text, masks and boxes. */
+export function synthesizeCommand(): Command {
+  return new Command('synthesize')
+    .description('generate synthetic chest radiographs (research use, not for diagnosis)')
+    .option('--text <report>', 'report text the image should show, e.g. "Cardiomegaly. Small left effusion."')
+    .addOption(new Option('--sex <sex>', 'patient sex in the prompt prefix').choices(['F', 'M']))
+    .option('--age <years>', 'patient age in the prompt prefix', intArg('--age', 0, 120))
+    .option('--view <view>', 'projection: PA, AP, "AP supine" or lateral')
+    .option('--box <label:x0,y0,x1,y1>', 'a finding or anatomy box (repeatable); labels: see `chexgen models`', boxArg, [])
+    .option('--source-size <WxH>', 'size of the image the --box coordinates refer to (default: the model resolution)', sizeArg)
+    .option('--mask <label=file.png>', 'an anatomy mask image, any size, non-zero = inside (repeatable)', maskArg, [])
+    .option('--count <n>', 'number of images; image i uses seed + i', intArg('--count', 1, 64), 1)
+    .option('--seed <n>', 'random seed (default: random, printed in the record)', intArg('--seed', 0, 2 ** 32 - 1))
+    .option('--steps <n>', 'sampling steps (default: the model default, 20)', intArg('--steps', 1, 200))
+    .option('--guidance <g>', 'text guidance scale (default: the model default, 2.5)', floatArg('--guidance'))
+    .option('--spatial-guidance <g>', 'mask/box guidance scale (default: same as --guidance)', floatArg('--spatial-guidance'))
+    .addOption(new Option('--sampler <name>', 'sampler').choices([...SCHEDULER_NAMES]).default('dpmpp-2m'))
+    .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1)')
+    .option('--size <WxH>', 'resample the output to this size (Lanczos-3; recorded)', sizeArg)
+    .requiredOption('--out <dir>', 'output folder (created if missing)')
+    .addOption(new Option('--format <format>', 'output format').choices(['png', 'dicom']).default('png'))
+    .option('--json', 'print a JSON summary (files, timings) on stdout instead of a progress bar', false)
+    .option('--threads <n>', 'onnxruntime threads (default: CHEXGEN_THREADS or one per core)')
+    .option('--ep <list>', 'execution providers to try, e.g. cuda,cpu (default: CHEXGEN_EP or cpu)')
+    .option('--log-level <level>', 'log level on stderr: debug, info, warn, error', 'warn')
+    .addHelpText('after', `
+Writes <out>/chexgen-<seed>.png (16-bit grayscale) and <out>/chexgen-<seed>.json (the generation record: model and
+hash, prompt, conditions, seed, sampler, steps, guidance) for each image. The same options and seed give identical
+pixels on the same machine.
+
+Examples:
+  chexgen synthesize --text "Cardiomegaly." --sex F --age 70 --view PA --count 4 --seed 1 --out out/
+  chexgen synthesize --box nodule:150,60,175,85 --text "Pulmonary nodule." --out out/
+  chexgen synthesize --mask right_lung=rl.png --mask left_lung=ll.png --steps 20 --json --out out/`)
+    .action(run);
+}

@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { ChexgenError, type ErrorCode } from '../errors.js';
+import { modelsCommand } from './commands/modelsCommand.js';
+import { synthesizeCommand } from './commands/synthesizeCommand.js';
+
+/** Exit status per error code, so scripts can tell bad input (2) from a missing or broken model (3). */
+const EXIT_CODES: Record<ErrorCode, number> = { INVALID_FIELD: 2, MODEL_NOT_FOUND: 3, MODEL_INVALID: 3 };
+
+/** Builds the `chexgen` program (separate from running it, so tests can drive it with exitOverride). */
+export function buildProgram(): Command {
+  return new Command('chexgen')
+    .description('chexgen: synthetic chest radiographs from report text, masks and boxes (research use, not for diagnosis)')
+    .addCommand(synthesizeCommand())
+    .addCommand(modelsCommand())
+    .showHelpAfterError();
+}
+
+/** Runs the CLI and returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  for (const cmd of program.commands) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ChexgenError) {
+      process.stderr.write(`chexgen: ${error.message}\n`);
+      return EXIT_CODES[error.code];
+    }
+    process.stderr.write(`chexgen: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    return 1;
+  }
+}
