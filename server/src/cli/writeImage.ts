@@ -1,8 +1,7 @@
 import sharp from 'sharp';
+import type { Resampling } from '../synthesis/generationRecord.js';
 import type { GrayImage16 } from '../synthesis/imageOutput.js';
 
-/** How an image was resampled on its way out (recorded in the generation record). */
-export type Resampling = { from: [number, number]; to: [number, number]; kernel: 'lanczos3' } | null;
 
 /** Writes a 16-bit grayscale PNG, resampled with Lanczos-3 when `size` differs from the image's own. */
 export async function writePng16(image: GrayImage16, path: string, size?: { width: number; height: number }): Promise<Resampling> {

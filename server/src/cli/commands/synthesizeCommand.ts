@@ -8,7 +8,9 @@ import { ChexgenError } from '../../errors.js';
 import type { BoxCondition } from '../../synthesis/conditioning.js';
 import { loadModel } from '../../synthesis/loadModel.js';
 import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
-import { modelHash, planSynthesis } from '../../synthesis/synthesisRequest.js';
+import { buildGenerationRecord } from '../../synthesis/generationRecord.js';
+import type { View } from '../../synthesis/promptPrefix.js';
+import { planSynthesis } from '../../synthesis/synthesisRequest.js';
 import { synthesize } from '../../synthesis/synthesize.js';
 import { createCliLogger, runtimeLog } from '../logger.js';
 import { readMaskFile } from '../readMask.js';
@@ -55,7 +57,7 @@ function maskArg(value: string, previous: { label: string; path: string }[]) {
   return [...previous, { label: value.slice(0, i), path: value.slice(i + 1) }];
 }
 
-const VIEWS: Record<string, string> = { pa: 'PA', ap: 'AP', 'ap supine': 'AP supine', 'ap-supine': 'AP supine', lateral: 'lateral', l: 'lateral' };
+const VIEWS: Record<string, View> = { pa: 'PA', ap: 'AP', 'ap supine': 'AP supine', 'ap-supine': 'AP supine', lateral: 'lateral', l: 'lateral' };
 
 async function run(opts: Options): Promise<void> {
   if (opts.format === 'dicom') {
@@ -89,16 +91,14 @@ async function run(opts: Options): Promise<void> {
     const outDir = resolve(opts.out);
     await mkdir(outDir, { recursive: true });
     const files: string[] = [];
-    const hash = modelHash(model.manifest);
     for (const image of result.images) {
       const base = join(outDir, `chexgen-${image.seed}`);
       const resampling = await writePng16(image, `${base}.png`, opts.size);
       const record = {
-        kind: 'chexgen-generation-record', synthetic: true,
-        model: { name: model.manifest.name, version: model.manifest.version, sha256: hash },
-        prompt: plan.prompt, text: opts.text ?? '', sex: opts.sex ?? null, age: opts.age ?? null, view: view ?? null,
-        conditions: summary, seed: image.seed, sampler: plan.sampler, steps: plan.steps, guidance: plan.guidance,
-        spatialGuidance: plan.spatialGuidance, resolution: [image.width, image.height], resampling,
+        ...buildGenerationRecord({
+          manifest: model.manifest, plan, summary, index: image.seed - plan.seed, resampling,
+          fields: { text: opts.text, sex: opts.sex, age: opts.age, view },
+        }),
         executionProvider: result.executionProvider,
       };
       await writeFile(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);

@@ -1,0 +1,99 @@
+import type { ModelManifest } from '../model/modelManifestSchema.js';
+import type { Sex, View } from './promptPrefix.js';
+import { modelHash, type ConditionSummary } from './synthesisRequest.js';
+import type { SynthesisPlan } from './synthesize.js';
+
+/** How an image was resampled after generation (null: delivered at the model resolution). */
+export type Resampling = { from: [number, number]; to: [number, number]; kernel: 'lanczos3' } | null;
+
+/**
+ * Everything needed to regenerate an image bit for bit on the same machine: the model (name, version, hash of its
+ * files), the exact prompt, the condition planes (run-length encoded, so masks of any source need not be kept),
+ * seed, sampler, steps and guidance. Written next to PNGs and into the DICOM SR.
+ */
+export type GenerationRecord = {
+  kind: 'chexgen-generation-record';
+  version: 1;
+  synthetic: true;
+  model: { name: string; version: string; sha256: string };
+  prompt: string;
+  text: string;
+  sex: Sex | null;
+  age: number | null;
+  view: View | null;
+  conditions: ConditionSummary;
+  /** The denoiser's condition planes: per channel, present flag and RLE of the {0,1} plane (row-major). */
+  planes: { size: number; channels: { index: number; present: boolean; runs: number[] }[] };
+  seed: number;
+  sampler: string;
+  steps: number;
+  guidance: number;
+  spatialGuidance: number;
+  resolution: [number, number];
+  resampling: Resampling;
+};
+
+/** Run lengths of a {0,1} plane, starting with a run of zeros (possibly 0 long). */
+export function encodeRuns(plane: Float32Array): number[] {
+  const runs: number[] = [];
+  let value = 0;
+  let length = 0;
+  for (const v of plane) {
+    const bit = v > 0.5 ? 1 : 0;
+    if (bit === value) length++;
+    else {
+      runs.push(length);
+      value = bit;
+      length = 1;
+    }
+  }
+  runs.push(length);
+  return runs;
+}
+
+/** Inverse of encodeRuns. */
+export function decodeRuns(runs: number[], length: number): Float32Array {
+  const out = new Float32Array(length);
+  let pos = 0;
+  runs.forEach((run, i) => {
+    if (i % 2 === 1) out.fill(1, pos, pos + run);
+    pos += run;
+  });
+  if (pos !== length) throw new Error(`decodeRuns: runs cover ${pos} pixels, expected ${length}`);
+  return out;
+}
+
+/** The record of image `index` of a plan. */
+export function buildGenerationRecord(options: {
+  manifest: ModelManifest; plan: SynthesisPlan; summary: ConditionSummary; index: number;
+  fields: { text?: string; sex?: Sex; age?: number; view?: View }; resampling: Resampling;
+}): GenerationRecord {
+  const { manifest, plan, summary, fields } = options;
+  const { planes, present, channels, size } = plan.conditions;
+  const area = size * size;
+  return {
+    kind: 'chexgen-generation-record',
+    version: 1,
+    synthetic: true,
+    model: { name: manifest.name, version: manifest.version, sha256: modelHash(manifest) },
+    prompt: plan.prompt,
+    text: fields.text ?? '',
+    sex: fields.sex ?? null,
+    age: fields.age ?? null,
+    view: fields.view ?? null,
+    conditions: summary,
+    planes: {
+      size,
+      channels: Array.from({ length: channels }, (_, k) => ({
+        index: k, present: present[k] > 0, runs: present[k] > 0 ? encodeRuns(planes.subarray(k * area, (k + 1) * area)) : [area],
+      })),
+    },
+    seed: plan.seed + options.index,
+    sampler: plan.sampler,
+    steps: plan.steps,
+    guidance: plan.guidance,
+    spatialGuidance: plan.spatialGuidance,
+    resolution: [manifest.resolution, manifest.resolution],
+    resampling: options.resampling,
+  };
+}
