@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/src/config/loadConfig.js';
 import { loadModel } from '../../server/src/synthesis/loadModel.js';
+import { buildGenerationRecord, planFromRecord } from '../../server/src/synthesis/generationRecord.js';
 import { planSynthesis } from '../../server/src/synthesis/synthesisRequest.js';
 import { synthesize, SynthesisCanceledError, type LoadedModel, type SynthesisProgress } from '../../server/src/synthesis/synthesize.js';
 import { makeTinyModel } from '../helpers/tinyModel.js';
@@ -68,4 +69,24 @@ describe('synthesize (tiny model, real onnxruntime)', () => {
     expect(() => planSynthesis({ ...request, sampler: 'plms' }, model.manifest)).toThrow(/sampler: unknown sampler "plms"; supported: dpmpp-2m, euler, ddim/);
     expect(() => planSynthesis({ ...request, boxes: [{ label: 'rib', x0: 1, y0: 1, x1: 9, y1: 9 }] }, model.manifest)).toThrow(/boxes\[0\]\.label: unknown box label "rib"/);
   });
+});
+
+describe('reproduce from a generation record (tiny model)', () => {
+  it('when a record is turned back into a plan, then the regenerated pixels are identical', async () => {
+    const tiny = await makeTinyModel();
+    const config = loadConfig({}, { modelsDir: tiny.modelsDir, model: tiny.name, threads: '1' });
+    const model = await loadModel(config, () => {});
+    try {
+      const request = { text: 'Effusion.', seed: 9, steps: 3, count: 2, boxes: [{ label: 'nodule', x0: 10, y0: 20, x1: 60, y1: 90 }] };
+      const { plan, summary } = planSynthesis(request, model.manifest);
+      const first = await synthesize(model, plan);
+      const record = buildGenerationRecord({ manifest: model.manifest, plan, summary, index: 1, fields: { text: 'Effusion.' }, resampling: null });
+      const again = await synthesize(model, planFromRecord(JSON.parse(JSON.stringify(record)), model.manifest));
+      expect(again.images[0].seed).toBe(10);
+      expect(Buffer.from(again.images[0].pixels.buffer).equals(Buffer.from(first.images[1].pixels.buffer))).toBe(true);
+      expect(() => planFromRecord({ ...record, model: { ...record.model, sha256: '0'.repeat(64) } }, model.manifest)).toThrow(/the record was made by/);
+    } finally {
+      await model.runtime.dispose();
+    }
+  }, 600_000);
 });

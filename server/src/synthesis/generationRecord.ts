@@ -1,3 +1,4 @@
+import { ChexgenError } from '../errors.js';
 import type { ModelManifest } from '../model/modelManifestSchema.js';
 import type { Sex, View } from './promptPrefix.js';
 import { modelHash, type ConditionSummary } from './synthesisRequest.js';
@@ -95,5 +96,43 @@ export function buildGenerationRecord(options: {
     spatialGuidance: plan.spatialGuidance,
     resolution: [manifest.resolution, manifest.resolution],
     resampling: options.resampling,
+  };
+}
+
+/**
+ * The plan that regenerates a recorded image: same prompt, condition planes, seed, sampler, steps and guidance.
+ * Refuses a record made by another model (name or file hash differ), since its pixels could not match.
+ */
+export function planFromRecord(record: GenerationRecord, manifest: ModelManifest): SynthesisPlan {
+  const hash = modelHash(manifest);
+  if (record.model.name !== manifest.name || record.model.sha256 !== hash) {
+    throw new ChexgenError(
+      'MODEL_NOT_FOUND',
+      `the record was made by ${record.model.name} ${record.model.version} (sha256 ${record.model.sha256.slice(0, 12)}...); `
+        + `the loaded model is ${manifest.name} ${manifest.version} (sha256 ${hash.slice(0, 12)}...)`,
+      { field: 'model' },
+    );
+  }
+  const { size } = record.planes;
+  const k = manifest.conditions.channels.length;
+  if (record.planes.channels.length !== k || size !== manifest.resolution) {
+    throw new ChexgenError('INVALID_FIELD', `record planes: ${record.planes.channels.length} channels at ${size} px do not fit the model`, { field: 'planes' });
+  }
+  const area = size * size;
+  const planes = new Float32Array(k * area);
+  const present = new Float32Array(k);
+  for (const channel of record.planes.channels) {
+    planes.set(decodeRuns(channel.runs, area), channel.index * area);
+    present[channel.index] = channel.present ? 1 : 0;
+  }
+  return {
+    prompt: record.prompt,
+    conditions: { planes, present, channels: k, size },
+    count: 1,
+    seed: record.seed,
+    steps: record.steps,
+    guidance: record.guidance,
+    spatialGuidance: record.spatialGuidance,
+    sampler: record.sampler,
   };
 }
