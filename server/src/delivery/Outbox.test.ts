@@ -8,7 +8,7 @@ import { Outbox, type InstanceSink } from './Outbox.js';
 function flakySink() {
   const stored = new Map<string, number>();
   const sink = {
-    down: true,
+    down: true as boolean,
     async storeAll(instances: Uint8Array[]) {
       if (sink.down) throw new Error('PACS_UNAVAILABLE: connection refused');
       for (const i of instances) { const key = Buffer.from(i).toString('hex'); stored.set(key, (stored.get(key) ?? 0) + 1); }
