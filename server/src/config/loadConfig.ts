@@ -12,6 +12,11 @@ export const CONFIG_KEYS = {
   model: { env: 'CHEXGEN_MODEL', default: 'cxr256-gpu-v1', doc: 'default model name' },
   executionProviders: { env: 'CHEXGEN_EP', default: 'cpu', doc: 'onnxruntime execution providers to try in order, comma-separated (cpu, cuda); cpu is always the fallback' },
   threads: { env: 'CHEXGEN_THREADS', default: '0', doc: 'onnxruntime intra-op threads (0 = one per core)' },
+  dataDir: { env: 'CHEXGEN_DATA_DIR', default: resolve(REPO_ROOT, 'data'), doc: 'embedded DICOM store, job database and outbox live here' },
+  pacsUrl: { env: 'CHEXGEN_PACS_URL', default: '', doc: 'DICOMweb root of the PACS (e.g. http://localhost:8042/dicom-web); empty = the embedded store' },
+  pacsUser: { env: 'CHEXGEN_PACS_USER', default: '', doc: 'HTTP Basic user for the PACS' },
+  pacsPassword: { env: 'CHEXGEN_PACS_PASSWORD', default: '', doc: 'HTTP Basic password for the PACS' },
+  pacsToken: { env: 'CHEXGEN_PACS_TOKEN', default: '', doc: 'Bearer token for the PACS (instead of Basic)' },
   spinning: { env: 'CHEXGEN_SPINNING', default: 'false', doc: 'let onnxruntime threads spin between ops (faster on an idle machine; turn off when other work shares the cores)' },
 } as const;
 
@@ -23,6 +28,11 @@ const schema = z.object({
     .transform((s) => s.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean))
     .pipe(z.array(z.enum(['cpu', 'cuda'])).min(1)),
   threads: z.coerce.number().int().min(0).max(256),
+  dataDir: z.string().min(1),
+  pacsUrl: z.union([z.literal(''), z.string().url('must be an http(s) URL').regex(/^https?:\/\//, 'must be an http(s) URL')]),
+  pacsUser: z.string(),
+  pacsPassword: z.string(),
+  pacsToken: z.string(),
   spinning: z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),
 });
 
@@ -33,6 +43,12 @@ export type Config = {
   executionProviders: ExecutionProviderName[];
   threads: number;
   spinning: boolean;
+  dataDir: string;
+  /** '' when no PACS is configured: the embedded store is used. */
+  pacsUrl: string;
+  pacsUser: string;
+  pacsPassword: string;
+  pacsToken: string;
 };
 
 /**
@@ -53,5 +69,5 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<key
       field: variable,
     });
   }
-  return { ...parsed.data, modelsDir: resolve(parsed.data.modelsDir) };
+  return { ...parsed.data, modelsDir: resolve(parsed.data.modelsDir), dataDir: resolve(parsed.data.dataDir) };
 }

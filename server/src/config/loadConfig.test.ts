@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { ChexgenError } from '../errors.js';
+import { loadConfig } from './loadConfig.js';
+
+describe('loadConfig', () => {
+  it('when nothing is set, then defaults apply: cpu, embedded store, no spinning', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ model: 'cxr256-gpu-v1', executionProviders: ['cpu'], threads: 0, spinning: false, pacsUrl: '' });
+  });
+
+  it('when variables and overrides are set, then overrides win and values are parsed', () => {
+    const c = loadConfig({ CHEXGEN_EP: 'cuda, cpu', CHEXGEN_THREADS: '2', CHEXGEN_PACS_URL: 'http://localhost:8042/dicom-web' }, { threads: '1' });
+    expect(c).toMatchObject({ executionProviders: ['cuda', 'cpu'], threads: 1, pacsUrl: 'http://localhost:8042/dicom-web' });
+  });
+
+  it('when a value is bad, then the error names the variable and the rule', () => {
+    expect(() => loadConfig({ CHEXGEN_EP: 'tpu' })).toThrow(ChexgenError);
+    expect(() => loadConfig({ CHEXGEN_EP: 'tpu' })).toThrow(/^CHEXGEN_EP="tpu": /);
+    expect(() => loadConfig({ CHEXGEN_THREADS: '-1' })).toThrow(/CHEXGEN_THREADS/);
+    expect(() => loadConfig({ CHEXGEN_PACS_URL: 'ftp://x' })).toThrow(/CHEXGEN_PACS_URL.*http/);
+  });
+});
