@@ -6,7 +6,7 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 # python3-torch/onnx: the model kit and the parity test (torch 1.13, only visible to /usr/bin/python3);
 # libopenblas0-pthread: makes Debian's torch use OpenBLAS instead of the reference BLAS (30x faster matmuls).
-PKGS=(python3-torch python3-onnx python3-pytest python3-pil python3-numpy libopenblas0-pthread)
+PKGS=(python3-torch python3-onnx python3-pytest python3-pil python3-numpy libopenblas0-pthread dcmtk dicom3tools orthanc orthanc-dicomweb)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -4,8 +4,18 @@
  * - `INVALID_FIELD`: a request field failed validation.
  * - `MODEL_NOT_FOUND`: no model folder / model.json where one was expected.
  * - `MODEL_INVALID`: a model folder exists but its manifest, tokenizer or files break the model contract.
+ * - `PACS_UNAVAILABLE`: the PACS could not be reached (network error, timeout, 5xx) after all retries.
+ * - `PACS_REJECTED`: the PACS refused a request (4xx other than 404, e.g. bad credentials) or answered unusably.
+ * - `PACS_NOT_FOUND`: the study, series, instance or frame asked for is not in the PACS.
  */
-export const ERROR_CODES = ['INVALID_FIELD', 'MODEL_NOT_FOUND', 'MODEL_INVALID'] as const;
+export const ERROR_CODES = [
+  'INVALID_FIELD',
+  'MODEL_NOT_FOUND',
+  'MODEL_INVALID',
+  'PACS_UNAVAILABLE',
+  'PACS_REJECTED',
+  'PACS_NOT_FOUND',
+] as const;
 
 /** One of {@link ERROR_CODES}. */
 export type ErrorCode = (typeof ERROR_CODES)[number];

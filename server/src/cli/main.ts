@@ -4,7 +4,7 @@ import { modelsCommand } from './commands/modelsCommand.js';
 import { synthesizeCommand } from './commands/synthesizeCommand.js';
 
 /** Exit status per error code, so scripts can tell bad input (2) from a missing or broken model (3). */
-const EXIT_CODES: Record<ErrorCode, number> = { INVALID_FIELD: 2, MODEL_NOT_FOUND: 3, MODEL_INVALID: 3 };
+const EXIT_CODES: Record<ErrorCode, number> = { INVALID_FIELD: 2, MODEL_NOT_FOUND: 3, MODEL_INVALID: 3, PACS_REJECTED: 4, PACS_NOT_FOUND: 4, PACS_UNAVAILABLE: 5 };
 
 /** Builds the `chexgen` program (separate from running it, so tests can drive it with exitOverride). */
 export function buildProgram(): Command {

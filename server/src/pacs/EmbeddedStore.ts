@@ -1,0 +1,331 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ChexgenError } from '../errors.js';
+import type { DicomStore, PacsLog, QidoQuery, StoreResult } from './DicomStore.js';
+import { TAG, firstNumber, firstString, pickAttributes, type DicomJsonDataset } from './dicomJson.js';
+import { assertDicomUid, isDicomUid } from './dicomUid.js';
+import {
+  QIDO_INSTANCE_TAGS,
+  QIDO_SERIES_TAGS,
+  QIDO_STUDY_TAGS,
+  applyQidoFilter,
+  parseQidoQuery,
+} from './qidoMatching.js';
+import { pixelDataOf, readPart10, toDicomJson } from './readPart10.js';
+import { scanStoreFolder } from './scanStoreFolder.js';
+import { isNativeTransferSyntax, splitFrames } from './splitFrames.js';
+import { STOW_FAILURE, type StowOutcome } from './stowResponse.js';
+import { writeFileAtomic } from './writeFileAtomic.js';
+
+/** Settings of an {@link EmbeddedStore}. */
+export type EmbeddedStoreOptions = {
+  /** Folder holding `<study>/<series>/<sop>.dcm`; created when missing. */
+  dataDir: string;
+  /** DICOMweb root that BulkDataURIs start with when metadata is read outside a request (default `/dicom-web`). */
+  publicBaseUrl?: string;
+  log?: PacsLog;
+};
+
+/** What the index keeps per instance: where it lives and the attributes QIDO needs. */
+type IndexedInstance = { studyUid: string; seriesUid: string; sopUid: string; path: string; header: DicomJsonDataset };
+
+/** A STOW outcome plus the argument position and, for stored instances, their study and series. */
+export type EmbeddedStoreOutcome = StowOutcome & {
+  index: number;
+  studyUid?: string;
+  seriesUid?: string;
+  reason?: string;
+};
+
+const INDEX_TAGS = [...new Set([...QIDO_STUDY_TAGS, ...QIDO_SERIES_TAGS, ...QIDO_INSTANCE_TAGS])];
+const TEMP_DIR = '.tmp';
+const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+
+/**
+ * A {@link DicomStore} on the local disk: one Part 10 file per instance under `<dataDir>/<study>/<series>/<sop>.dcm`
+ * (UIDs are validated, so paths cannot escape), written atomically, and an in-memory index rebuilt by scanning the
+ * folder at {@link EmbeddedStore.open}. Storing an instance again replaces the file; it is reported as stored.
+ */
+export class EmbeddedStore implements DicomStore {
+  private readonly studies = new Map<string, Map<string, Map<string, IndexedInstance>>>();
+  private readonly bySop = new Map<string, IndexedInstance>();
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly publicBaseUrl: string,
+    private readonly log: PacsLog | undefined,
+  ) {}
+
+  /** Opens (creating if needed) the store in `options.dataDir` and indexes the files already there. */
+  static async open(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
+    const store = new EmbeddedStore(
+      options.dataDir,
+      (options.publicBaseUrl ?? '/dicom-web').replace(/\/+$/, ''),
+      options.log,
+    );
+    await mkdir(options.dataDir, { recursive: true });
+    await rm(join(options.dataDir, TEMP_DIR), { recursive: true, force: true }); // leftovers of interrupted writes
+    await store.scan();
+    return store;
+  }
+
+  async store(instances: readonly Uint8Array[]): Promise<StoreResult> {
+    const outcomes = await this.storeDetailed(instances);
+    return {
+      stored: outcomes.flatMap((o) => (o.failureReason === undefined && o.sopInstanceUid ? [o.sopInstanceUid] : [])),
+      failed: outcomes.flatMap((o) => {
+        if (o.failureReason === undefined) return [];
+        const reason = o.reason ?? 'not stored';
+        return [
+          o.sopInstanceUid === undefined
+            ? { index: o.index, reason }
+            : { index: o.index, sopInstanceUid: o.sopInstanceUid, reason },
+        ];
+      }),
+    };
+  }
+
+  /** Stores instances one by one; with `studyUid`, instances of other studies are refused (STOW to `/studies/{s}`). */
+  async storeDetailed(
+    instances: readonly Uint8Array[],
+    options: { studyUid?: string } = {},
+  ): Promise<EmbeddedStoreOutcome[]> {
+    const outcomes: EmbeddedStoreOutcome[] = [];
+    for (const [index, bytes] of instances.entries())
+      outcomes.push(await this.storeOne(index, bytes, options.studyUid));
+    return outcomes;
+  }
+
+  async searchStudies(query?: QidoQuery): Promise<DicomJsonDataset[]> {
+    const results = [...this.studies.values()].map((seriesMap) => {
+      const instances = [...seriesMap.values()].flatMap((sops) => [...sops.values()]);
+      const modalities = [
+        ...new Set(instances.map((i) => firstString(i.header, TAG.Modality)).filter((m) => m !== undefined)),
+      ].sort();
+      return {
+        ...pickAttributes(instances[0].header, QIDO_STUDY_TAGS),
+        ...(modalities.length > 0 ? { [TAG.ModalitiesInStudy]: { vr: 'CS', Value: modalities } } : {}),
+        [TAG.NumberOfStudyRelatedSeries]: { vr: 'IS', Value: [seriesMap.size] },
+        [TAG.NumberOfStudyRelatedInstances]: { vr: 'IS', Value: [instances.length] },
+      };
+    });
+    results.sort(
+      (a, b) =>
+        compareText(firstString(b, TAG.StudyDate), firstString(a, TAG.StudyDate)) ||
+        compareText(firstString(b, TAG.StudyTime), firstString(a, TAG.StudyTime)) ||
+        compareText(firstString(a, TAG.StudyInstanceUID), firstString(b, TAG.StudyInstanceUID)),
+    );
+    return applyQidoFilter(results, parseQidoQuery(query));
+  }
+
+  async searchSeries(studyUid: string, query?: QidoQuery): Promise<DicomJsonDataset[]> {
+    const seriesMap =
+      this.studies.get(assertDicomUid(studyUid, 'studyUid')) ?? new Map<string, Map<string, IndexedInstance>>();
+    const results = [...seriesMap.values()].map((sops) => ({
+      ...pickAttributes([...sops.values()][0].header, QIDO_SERIES_TAGS),
+      [TAG.NumberOfSeriesRelatedInstances]: { vr: 'IS', Value: [sops.size] },
+    }));
+    results.sort((a, b) => compareNumbered(a, b, TAG.SeriesNumber, TAG.SeriesInstanceUID));
+    return applyQidoFilter(results, parseQidoQuery(query));
+  }
+
+  async searchInstances(studyUid: string, seriesUid?: string, query?: QidoQuery): Promise<DicomJsonDataset[]> {
+    const instances = this.instancesOf(studyUid, seriesUid, false);
+    const results = instances.map((instance) => pickAttributes(instance.header, QIDO_INSTANCE_TAGS));
+    return applyQidoFilter(results, parseQidoQuery(query));
+  }
+
+  async retrieveInstance(studyUid: string, seriesUid: string, sopInstanceUid: string): Promise<Uint8Array> {
+    return this.readInstanceFile(this.findInstance(studyUid, seriesUid, sopInstanceUid));
+  }
+
+  retrieveMetadata(studyUid: string, seriesUid?: string): Promise<DicomJsonDataset[]> {
+    return this.metadata(studyUid, seriesUid, this.publicBaseUrl);
+  }
+
+  /**
+   * Like {@link retrieveMetadata}, with BulkDataURIs under `baseUrl` (the router passes the request's own root);
+   * with `sopInstanceUid`, only that instance.
+   */
+  async metadata(
+    studyUid: string,
+    seriesUid: string | undefined,
+    baseUrl: string,
+    sopInstanceUid?: string,
+  ): Promise<DicomJsonDataset[]> {
+    const instances =
+      sopInstanceUid === undefined || seriesUid === undefined
+        ? this.instancesOf(studyUid, seriesUid, true)
+        : [this.findInstance(studyUid, seriesUid, sopInstanceUid)];
+    const results: DicomJsonDataset[] = [];
+    for (const instance of instances) {
+      const part10 = readPart10(await this.readInstanceFile(instance));
+      const frameCount = firstNumber(instance.header, TAG.NumberOfFrames) ?? 1;
+      const frameList = Array.from({ length: frameCount }, (_, i) => i + 1).join(',');
+      const uri = `${baseUrl}/studies/${instance.studyUid}/series/${instance.seriesUid}/instances/${instance.sopUid}/frames/${frameList}`;
+      results.push(toDicomJson(part10.dataset, uri));
+    }
+    return results;
+  }
+
+  async retrieveFrames(
+    studyUid: string,
+    seriesUid: string,
+    sopInstanceUid: string,
+    frames: readonly number[],
+  ): Promise<Uint8Array[]> {
+    return (await this.readFrames(studyUid, seriesUid, sopInstanceUid, frames)).frames;
+  }
+
+  /**
+   * Frames (1-based) with the transfer syntax they are in: native data is reported as explicit VR little endian,
+   * whose frame bytes are the same as implicit VR's.
+   */
+  async readFrames(
+    studyUid: string,
+    seriesUid: string,
+    sopInstanceUid: string,
+    frames: readonly number[],
+  ): Promise<{ transferSyntaxUid: string; frames: Uint8Array[] }> {
+    const instance = this.findInstance(studyUid, seriesUid, sopInstanceUid);
+    const part10 = readPart10(await this.readInstanceFile(instance));
+    const pixelData = pixelDataOf(part10.dataset);
+    if (pixelData === undefined) throw notFound(`instance ${sopInstanceUid} has no Pixel Data`);
+    const all = splitFrames(toDicomJson(part10.dataset), part10.transferSyntaxUid, pixelData);
+    const selected = frames.map((frame) => {
+      if (!Number.isInteger(frame) || frame < 1 || frame > all.length) {
+        throw notFound(`instance ${sopInstanceUid} has ${all.length} frame(s), frame ${frame} was asked for`);
+      }
+      return all[frame - 1];
+    });
+    const native = isNativeTransferSyntax(part10.transferSyntaxUid);
+    return { transferSyntaxUid: native ? EXPLICIT_VR_LITTLE_ENDIAN : part10.transferSyntaxUid, frames: selected };
+  }
+
+  private async storeOne(
+    index: number,
+    bytes: Uint8Array,
+    requiredStudyUid: string | undefined,
+  ): Promise<EmbeddedStoreOutcome> {
+    let header: DicomJsonDataset;
+    try {
+      header = toDicomJson(readPart10(bytes, { headerOnly: true }).dataset);
+    } catch (error) {
+      const reason = `not a readable DICOM Part 10 file: ${error instanceof Error ? error.message : String(error)}`;
+      return { index, failureReason: STOW_FAILURE.cannotUnderstand, reason };
+    }
+    const sopClassUid = firstString(header, TAG.SOPClassUID);
+    const sopInstanceUid = firstString(header, TAG.SOPInstanceUID);
+    const studyUid = firstString(header, TAG.StudyInstanceUID);
+    const seriesUid = firstString(header, TAG.SeriesInstanceUID);
+    const ids = { index, sopClassUid, sopInstanceUid };
+    const invalid = [
+      ['SOPInstanceUID', sopInstanceUid],
+      ['StudyInstanceUID', studyUid],
+      ['SeriesInstanceUID', seriesUid],
+    ].find(([, uid]) => uid === undefined || !isDicomUid(uid));
+    if (invalid !== undefined || !sopInstanceUid || !studyUid || !seriesUid) {
+      return {
+        ...ids,
+        failureReason: STOW_FAILURE.cannotUnderstand,
+        reason: `missing or invalid ${invalid?.[0] ?? 'UID'}`,
+      };
+    }
+    if (requiredStudyUid !== undefined && studyUid !== requiredStudyUid) {
+      return {
+        ...ids,
+        failureReason: STOW_FAILURE.studyMismatch,
+        reason: `belongs to study ${studyUid}, not ${requiredStudyUid}`,
+      };
+    }
+    const path = join(this.dataDir, studyUid, seriesUid, `${sopInstanceUid}.dcm`);
+    try {
+      await writeFileAtomic(path, bytes, join(this.dataDir, TEMP_DIR));
+      const previous = this.bySop.get(sopInstanceUid);
+      if (previous !== undefined && previous.path !== path) {
+        this.unindex(previous);
+        await rm(previous.path, { force: true }); // the same SOP instance moved to another study/series
+      }
+    } catch (error) {
+      this.log?.('warn', 'embedded store could not write an instance', { path, error: String(error) });
+      return {
+        ...ids,
+        failureReason: STOW_FAILURE.processingFailure,
+        reason: `could not be written: ${String(error)}`,
+      };
+    }
+    this.index({ studyUid, seriesUid, sopUid: sopInstanceUid, path, header: pickAttributes(header, INDEX_TAGS) });
+    return { ...ids, studyUid, seriesUid };
+  }
+
+  private async scan(): Promise<void> {
+    for (const found of await scanStoreFolder(this.dataDir, this.log)) {
+      this.index({ ...found, header: pickAttributes(found.header, INDEX_TAGS) });
+    }
+  }
+
+  private index(instance: IndexedInstance): void {
+    const seriesMap = this.studies.get(instance.studyUid) ?? new Map<string, Map<string, IndexedInstance>>();
+    const sops = seriesMap.get(instance.seriesUid) ?? new Map<string, IndexedInstance>();
+    sops.set(instance.sopUid, instance);
+    seriesMap.set(instance.seriesUid, sops);
+    this.studies.set(instance.studyUid, seriesMap);
+    this.bySop.set(instance.sopUid, instance);
+  }
+
+  private unindex(instance: IndexedInstance): void {
+    const seriesMap = this.studies.get(instance.studyUid);
+    const sops = seriesMap?.get(instance.seriesUid);
+    sops?.delete(instance.sopUid);
+    if (sops?.size === 0) seriesMap?.delete(instance.seriesUid);
+    if (seriesMap?.size === 0) this.studies.delete(instance.studyUid);
+    this.bySop.delete(instance.sopUid);
+  }
+
+  /** Instances of a study (or one series), sorted by series then instance number; missing -> [] or PACS_NOT_FOUND. */
+  private instancesOf(studyUid: string, seriesUid: string | undefined, required: boolean): IndexedInstance[] {
+    const seriesMap = this.studies.get(assertDicomUid(studyUid, 'studyUid'));
+    const selected =
+      seriesUid === undefined
+        ? [...(seriesMap?.values() ?? [])]
+        : [seriesMap?.get(assertDicomUid(seriesUid, 'seriesUid'))];
+    const instances = selected.flatMap((sops) => [...(sops?.values() ?? [])]);
+    if (required && instances.length === 0)
+      throw notFound(
+        `no ${seriesUid === undefined ? `study ${studyUid}` : `series ${seriesUid} in study ${studyUid}`}`,
+      );
+    return instances.sort(
+      (a, b) =>
+        compareNumbered(a.header, b.header, TAG.SeriesNumber, TAG.SeriesInstanceUID) ||
+        compareNumbered(a.header, b.header, TAG.InstanceNumber, TAG.SOPInstanceUID),
+    );
+  }
+
+  private findInstance(studyUid: string, seriesUid: string, sopInstanceUid: string): IndexedInstance {
+    const instance = this.studies
+      .get(assertDicomUid(studyUid, 'studyUid'))
+      ?.get(assertDicomUid(seriesUid, 'seriesUid'))
+      ?.get(assertDicomUid(sopInstanceUid, 'sopInstanceUid'));
+    if (instance === undefined)
+      throw notFound(`no instance ${sopInstanceUid} in series ${seriesUid} of study ${studyUid}`);
+    return instance;
+  }
+
+  private async readInstanceFile(instance: IndexedInstance): Promise<Uint8Array> {
+    return new Uint8Array(await readFile(instance.path));
+  }
+}
+
+function notFound(message: string): ChexgenError {
+  return new ChexgenError('PACS_NOT_FOUND', `embedded store: ${message}`, { status: 404 });
+}
+
+function compareText(a: string | undefined, b: string | undefined): number {
+  return (a ?? '').localeCompare(b ?? '');
+}
+
+function compareNumbered(a: DicomJsonDataset, b: DicomJsonDataset, numberTag: string, uidTag: string): number {
+  const byNumber =
+    (firstNumber(a, numberTag) ?? Number.MAX_SAFE_INTEGER) - (firstNumber(b, numberTag) ?? Number.MAX_SAFE_INTEGER);
+  return byNumber || compareText(firstString(a, uidTag), firstString(b, uidTag));
+}

@@ -1,0 +1,259 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { ChexgenError } from '../errors.js';
+import type { PacsLog } from './DicomStore.js';
+import type { EmbeddedStore } from './EmbeddedStore.js';
+import { assertDicomUid } from './dicomUid.js';
+import { decodeMultipart, encodeMultipartRelated, parseMediaType } from './multipartRelated.js';
+import { STOW_FAILURE, buildStowResponse, type StowOutcome } from './stowResponse.js';
+
+/** Settings of {@link createEmbeddedDicomWebRouter}. */
+export type EmbeddedDicomWebRouterOptions = {
+  /**
+   * Path prefix to strip from `req.url` when the handler is used directly as a Node server's listener
+   * (e.g. `/dicom-web`). Under Express `app.use('/dicom-web', handler)` leave it out: Express strips the prefix
+   * and the handler reads it back from `req.baseUrl`.
+   */
+  mountPath?: string;
+  /** Largest STOW-RS body accepted (default 1 GiB); larger requests get 413. */
+  maxBodyBytes?: number;
+  log?: PacsLog;
+};
+
+/** A Node/Express-compatible request handler; `next` is Express's, absent when used as a plain listener. */
+export type DicomWebHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+
+type Route = { method: 'GET' | 'POST'; segments: string[]; query: URLSearchParams; baseUrl: string };
+
+const DICOM_JSON = 'application/dicom+json';
+
+/**
+ * Serves an {@link EmbeddedStore} over the DICOMweb subset OHIF 3 uses: QIDO-RS (studies, series, instances),
+ * WADO-RS (metadata, instances, frames) and STOW-RS (`POST /studies[/{study}]`). BulkDataURIs point back at this
+ * handler through the request's own Host, so they stay valid behind a proxy. Path UIDs must match `[0-9.]`.
+ *
+ * Errors go to `next` when there is one (Express), so the central error handler answers them; otherwise a
+ * ChexgenError becomes `{ error: { code, message, field } }` with its status and anything else a plain 500.
+ */
+export function createEmbeddedDicomWebRouter(
+  store: EmbeddedStore,
+  options: EmbeddedDicomWebRouterOptions = {},
+): DicomWebHandler {
+  const mountPath = (options.mountPath ?? '').replace(/\/+$/, '');
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 ** 3;
+  return (req, res, next) => {
+    const route = parseRoute(req, mountPath);
+    if (route === undefined) {
+      if (next) next();
+      else sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'not a DICOMweb path' } });
+      return;
+    }
+    handle(store, route, req, res, maxBodyBytes).catch((error: unknown) => {
+      if (!req.complete) req.resume(); // drain an unread body so the connection stays usable
+      if (next) return next(error);
+      if (error instanceof ChexgenError) return sendJson(res, error.status ?? 500, { error: error.toJSON() });
+      options.log?.('warn', 'embedded DICOMweb request failed', { url: req.url, error: String(error) });
+      sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
+    });
+  };
+}
+
+function parseRoute(req: IncomingMessage, mountPath: string): Route | undefined {
+  const method = req.method === 'HEAD' ? 'GET' : req.method;
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  let path = url.pathname;
+  if (mountPath !== '') {
+    if (path !== mountPath && !path.startsWith(`${mountPath}/`)) return undefined;
+    path = path.slice(mountPath.length);
+  }
+  const segments = path.split('/').filter((segment) => segment !== '');
+  if (segments[0] !== 'studies' || (method !== 'GET' && method !== 'POST')) return undefined;
+  const expressBase = (req as IncomingMessage & { baseUrl?: string }).baseUrl ?? '';
+  const forwarded = String(req.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    .trim()
+    .toLowerCase();
+  const protocol =
+    forwarded === 'https' || forwarded === 'http' ? forwarded : (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+  const baseUrl = `${protocol}://${req.headers.host ?? 'localhost'}${expressBase}${mountPath}`;
+  return { method, segments, query: url.searchParams, baseUrl };
+}
+
+async function handle(
+  store: EmbeddedStore,
+  route: Route,
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBodyBytes: number,
+): Promise<void> {
+  // Layout: studies/{study}/series/{series}/instances/{instance}/frames/{list}; odd positions hold identifiers.
+  const [, study, , series, , instance, , frameList] = route.segments;
+  const studyUid = study === undefined ? '' : assertDicomUid(study, 'studyUid');
+  const seriesUid = series === undefined ? '' : assertDicomUid(series, 'seriesUid');
+  const sopUid = instance === undefined ? '' : assertDicomUid(instance, 'sopInstanceUid');
+  const shape = route.segments.map((segment, i) => (i % 2 === 1 ? '{id}' : segment)).join('/');
+  const query = Object.fromEntries(route.query.entries());
+  if (route.method === 'POST') {
+    if (shape !== 'studies' && shape !== 'studies/{id}') throw methodNotAllowed();
+    return stow(store, route, req, res, maxBodyBytes, study === undefined ? undefined : studyUid);
+  }
+  switch (shape) {
+    case 'studies':
+      return sendJson(res, 200, await store.searchStudies(query), DICOM_JSON);
+    case 'studies/{id}/series':
+      return sendJson(res, 200, await store.searchSeries(studyUid, query), DICOM_JSON);
+    case 'studies/{id}/instances':
+      return sendJson(res, 200, await store.searchInstances(studyUid, undefined, query), DICOM_JSON);
+    case 'studies/{id}/series/{id}/instances':
+      return sendJson(res, 200, await store.searchInstances(studyUid, seriesUid, query), DICOM_JSON);
+    case 'studies/{id}/metadata':
+      return sendJson(res, 200, await store.metadata(studyUid, undefined, route.baseUrl), DICOM_JSON);
+    case 'studies/{id}/series/{id}/metadata':
+      return sendJson(res, 200, await store.metadata(studyUid, seriesUid, route.baseUrl), DICOM_JSON);
+    case 'studies/{id}/series/{id}/instances/{id}/metadata':
+      return sendJson(res, 200, await store.metadata(studyUid, seriesUid, route.baseUrl, sopUid), DICOM_JSON);
+    case 'studies/{id}/series/{id}/instances/{id}':
+      return sendMultipart(res, [await store.retrieveInstance(studyUid, seriesUid, sopUid)], 'application/dicom');
+    case 'studies/{id}/series/{id}/instances/{id}/frames/{id}': {
+      const frames = parseFrameList(frameList);
+      const read = await store.readFrames(studyUid, seriesUid, sopUid, frames);
+      return sendMultipart(res, read.frames, `application/octet-stream; transfer-syntax=${read.transferSyntaxUid}`);
+    }
+    case 'studies/{id}':
+    case 'studies/{id}/series/{id}': {
+      const instances = await store.searchInstances(studyUid, series === undefined ? undefined : seriesUid);
+      if (instances.length === 0)
+        throw new ChexgenError('PACS_NOT_FOUND', `no instances under ${route.segments.join('/')}`, { status: 404 });
+      const files = await Promise.all(
+        instances.map((i) =>
+          store.retrieveInstance(studyUid, String(i['0020000E']?.Value?.[0]), String(i['00080018']?.Value?.[0])),
+        ),
+      );
+      return sendMultipart(res, files, 'application/dicom');
+    }
+    default:
+      throw new ChexgenError('PACS_NOT_FOUND', `unsupported DICOMweb path /${route.segments.join('/')}`, {
+        status: 404,
+      });
+  }
+}
+
+async function stow(
+  store: EmbeddedStore,
+  route: Route,
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBodyBytes: number,
+  studyUid: string | undefined,
+): Promise<void> {
+  const contentType = req.headers['content-type'] ?? '';
+  const { mediaType, params } = parseMediaType(contentType);
+  const partType = params.type?.toLowerCase();
+  if (mediaType !== 'multipart/related' || (partType !== undefined && partType !== 'application/dicom')) {
+    throw new ChexgenError(
+      'INVALID_FIELD',
+      `STOW-RS needs multipart/related; type="application/dicom", got ${contentType || 'none'}`,
+      {
+        field: 'Content-Type',
+        status: 415,
+      },
+    );
+  }
+  let parts;
+  try {
+    parts = decodeMultipart(await readBody(req, maxBodyBytes), contentType);
+  } catch (error) {
+    if (error instanceof ChexgenError) throw error;
+    throw new ChexgenError(
+      'INVALID_FIELD',
+      `malformed multipart body: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        field: 'body',
+        status: 400,
+      },
+    );
+  }
+  if (parts.length === 0)
+    throw new ChexgenError('INVALID_FIELD', 'STOW-RS request holds no instances', { field: 'body', status: 400 });
+  const isDicomPart = (headers: Record<string, string>): boolean =>
+    headers['content-type'] === undefined || parseMediaType(headers['content-type']).mediaType === 'application/dicom';
+  const dicomParts = parts.filter((part) => isDicomPart(part.headers));
+  const outcomes = await store.storeDetailed(
+    dicomParts.map((part) => part.body),
+    { studyUid },
+  );
+  const replies: StowOutcome[] = outcomes.map((outcome) =>
+    outcome.failureReason === undefined
+      ? {
+          ...outcome,
+          retrieveUrl: `${route.baseUrl}/studies/${outcome.studyUid}/series/${outcome.seriesUid}/instances/${outcome.sopInstanceUid}`,
+        }
+      : outcome,
+  );
+  for (let i = dicomParts.length; i < parts.length; i++) replies.push({ failureReason: STOW_FAILURE.cannotUnderstand });
+  const storedStudies = new Set(outcomes.flatMap((o) => (o.failureReason === undefined ? [o.studyUid] : [])));
+  const study = studyUid ?? (storedStudies.size === 1 ? [...storedStudies][0] : undefined);
+  const failures = replies.filter((reply) => reply.failureReason !== undefined).length;
+  const status = failures === 0 ? 200 : failures === replies.length ? 409 : 202;
+  sendJson(
+    res,
+    status,
+    buildStowResponse(replies, study === undefined ? undefined : `${route.baseUrl}/studies/${study}`),
+    DICOM_JSON,
+  );
+}
+
+function parseFrameList(list: string): number[] {
+  const frames = list.split(',').map((item) => Number(item));
+  if (!/^\d+(,\d+)*$/.test(list) || frames.some((frame) => frame < 1 || !Number.isSafeInteger(frame))) {
+    throw new ChexgenError(
+      'INVALID_FIELD',
+      `frame list must be 1-based numbers like 1 or 1,3, got ${JSON.stringify(list)}`,
+      {
+        field: 'frames',
+        status: 400,
+      },
+    );
+  }
+  return frames;
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.removeAllListeners('data');
+        reject(
+          new ChexgenError('INVALID_FIELD', `STOW-RS body is larger than ${maxBytes} bytes`, {
+            field: 'body',
+            status: 413,
+          }),
+        );
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function methodNotAllowed(): ChexgenError {
+  return new ChexgenError('INVALID_FIELD', 'method not allowed on this DICOMweb path', {
+    field: 'method',
+    status: 405,
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': `${contentType}; charset=utf-8`, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendMultipart(res: ServerResponse, parts: readonly Uint8Array[], type: string): void {
+  const { body, contentType } = encodeMultipartRelated(parts, type);
+  res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': body.length });
+  res.end(body);
+}
