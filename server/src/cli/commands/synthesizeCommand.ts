@@ -3,7 +3,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig } from '../../config/loadConfig.js';
+import type { Logger } from 'pino';
+import { loadConfig, type Config } from '../../config/loadConfig.js';
+import { assembleSyntheticStudy, type SyntheticStudy } from '../../dicom/assembleSyntheticStudy.js';
+import { createWriterContext } from '../../dicom/createWriterContext.js';
+import { openDicomStore, outboxDir, storeSink } from '../../delivery/openStore.js';
+import { Outbox } from '../../delivery/Outbox.js';
+import { CHEXGEN_VERSION } from '../../version.js';
+import { writeStudyFiles } from '../writeStudy.js';
 import { ChexgenError } from '../../errors.js';
 import type { BoxCondition } from '../../synthesis/conditioning.js';
 import { loadModel } from '../../synthesis/loadModel.js';
@@ -14,13 +21,13 @@ import { planSynthesis } from '../../synthesis/synthesisRequest.js';
 import { synthesize } from '../../synthesis/synthesize.js';
 import { createCliLogger, runtimeLog } from '../logger.js';
 import { readMaskFile } from '../readMask.js';
-import { writePng16 } from '../writeImage.js';
+import { resampleGray16, writePng16 } from '../writeImage.js';
 
 type Options = {
   text?: string; sex?: 'F' | 'M'; age?: number; view?: string; box: BoxCondition[]; mask: { label: string; path: string }[];
   sourceSize?: { width: number; height: number }; size?: { width: number; height: number }; count: number; seed?: number;
   steps?: number; guidance?: number; spatialGuidance?: number; sampler: string; model?: string; out: string;
-  format: 'png' | 'dicom'; json: boolean; threads?: string; ep?: string; logLevel: string;
+  format: 'png' | 'dicom'; pacs?: string; store: boolean; json: boolean; threads?: string; ep?: string; logLevel: string;
 };
 
 function intArg(name: string, min: number, max: number) {
@@ -60,10 +67,11 @@ function maskArg(value: string, previous: { label: string; path: string }[]) {
 const VIEWS: Record<string, View> = { pa: 'PA', ap: 'AP', 'ap supine': 'AP supine', 'ap-supine': 'AP supine', lateral: 'lateral', l: 'lateral' };
 
 async function run(opts: Options): Promise<void> {
-  if (opts.format === 'dicom') {
-    throw new ChexgenError('INVALID_FIELD', '--format dicom: DICOM output arrives with the DICOM layer; use --format png for now', { field: 'format' });
+  if ((opts.pacs !== undefined || opts.store) && opts.format !== 'dicom') {
+    throw new ChexgenError('INVALID_FIELD', '--pacs/--store: storing needs --format dicom', { field: 'format' });
   }
   const config = loadConfig(process.env, {
+    ...(opts.pacs !== undefined ? { pacsUrl: opts.pacs } : {}),
     ...(opts.model ? { model: opts.model } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.ep ? { executionProviders: opts.ep } : {}),
   });
   const logger = createCliLogger(opts.logLevel);
@@ -91,30 +99,51 @@ async function run(opts: Options): Promise<void> {
     const outDir = resolve(opts.out);
     await mkdir(outDir, { recursive: true });
     const files: string[] = [];
-    for (const image of result.images) {
-      const base = join(outDir, `chexgen-${image.seed}`);
-      const resampling = await writePng16(image, `${base}.png`, opts.size);
-      const record = {
-        ...buildGenerationRecord({
-          manifest: model.manifest, plan, summary, index: image.seed - plan.seed, resampling,
-          fields: { text: opts.text, sex: opts.sex, age: opts.age, view },
-        }),
-        executionProvider: result.executionProvider,
-      };
-      await writeFile(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
+    const studies: SyntheticStudy[] = [];
+    const ctx = createWriterContext({ name: 'chexgen', version: CHEXGEN_VERSION });
+    for (const generated of result.images) {
+      const { image, resampling } = await resampleGray16(generated, opts.size);
+      const record = buildGenerationRecord({
+        manifest: model.manifest, plan, summary, index: generated.seed - plan.seed, resampling,
+        fields: { text: opts.text, sex: opts.sex, age: opts.age, view },
+      });
+      if (opts.format === 'dicom') {
+        const study = assembleSyntheticStudy({ image, record, channels: model.manifest.conditions.channels, ctx });
+        studies.push(study);
+        files.push(...(await writeStudyFiles(study, outDir)));
+        continue;
+      }
+      const base = join(outDir, `chexgen-${generated.seed}`);
+      await writePng16(image, `${base}.png`);
+      await writeFile(`${base}.json`, `${JSON.stringify({ ...record, executionProvider: result.executionProvider }, null, 2)}\n`);
       files.push(`${base}.png`, `${base}.json`);
     }
+    const delivery = opts.pacs !== undefined || opts.store ? await deliverStudies(config, studies, logger) : null;
     const t = result.timings;
     const summaryLine = {
       model: model.manifest.name, count: plan.count, seed, steps: plan.steps, sampler: plan.sampler, guidance: plan.guidance,
       prompt: plan.prompt, executionProvider: result.executionProvider, files,
+      studies: studies.map((st) => ({ StudyInstanceUID: st.studyInstanceUid, PatientID: st.patientId, SeriesInstanceUIDs: st.objects.map((o) => o.seriesInstanceUid) })),
+      delivery,
       timings_ms: { text: Math.round(t.textMs), per_step: Math.round(t.stepMs), denoise: Math.round(t.denoiseMs), vae: Math.round(t.vaeMs), total: Math.round(t.totalMs) },
     };
     if (opts.json) process.stdout.write(`${JSON.stringify(summaryLine)}\n`);
     else process.stdout.write(`wrote ${result.images.length} image(s) to ${outDir} in ${(t.totalMs / 1000).toFixed(1)} s (${Math.round(t.stepMs)} ms/step, ${result.executionProvider})\n`);
+    if (delivery !== null && delivery.remaining > 0) {
+      throw new ChexgenError('PACS_UNAVAILABLE', `${delivery.remaining} stud(ies) not delivered to ${delivery.target} (${delivery.lastError}); they wait in ${delivery.outbox}: run \`chexgen deliver\` to retry`);
+    }
   } finally {
     await model.runtime.dispose();
   }
+}
+
+/** Queues every study in the outbox first (nothing is lost if the PACS is down), then delivers the queue. */
+async function deliverStudies(config: Config, studies: SyntheticStudy[], logger: Logger) {
+  const outbox = new Outbox(outboxDir(config));
+  for (const study of studies) await outbox.enqueue(study.studyInstanceUid, study.objects.map((o) => o.bytes));
+  const { store, description } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
+  const result = await outbox.deliverPending(storeSink(store));
+  return { target: description, outbox: outboxDir(config), ...result };
 }
 
 /** `chexgen synthesize`: generate synthetic chest X-rays from text, masks and boxes. */
@@ -137,7 +166,9 @@ export function synthesizeCommand(): Command {
     .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1)')
     .option('--size <WxH>', 'resample the output to this size (Lanczos-3; recorded)', sizeArg)
     .requiredOption('--out <dir>', 'output folder (created if missing)')
-    .addOption(new Option('--format <format>', 'output format').choices(['png', 'dicom']).default('png'))
+    .addOption(new Option('--format <format>', 'png: 16-bit PNG + JSON record; dicom: a synthetic study per image (image, SEG of the masks, SR with boxes, text and record)').choices(['png', 'dicom']).default('png'))
+    .option('--pacs <url>', 'store the DICOM studies in this PACS (DICOMweb root, e.g. http://localhost:8042/dicom-web); default: CHEXGEN_PACS_URL')
+    .option('--store', 'store the DICOM studies in the configured store (CHEXGEN_PACS_URL, or the embedded store)', false)
     .option('--json', 'print a JSON summary (files, timings) on stdout instead of a progress bar', false)
     .option('--threads <n>', 'onnxruntime threads (default: CHEXGEN_THREADS or one per core)')
     .option('--ep <list>', 'execution providers to try, e.g. cuda,cpu (default: CHEXGEN_EP or cpu)')
