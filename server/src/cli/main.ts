@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ChexgenError, type ErrorCode } from '../errors.js';
+import { deliverCommand } from './commands/deliverCommand.js';
 import { modelsCommand } from './commands/modelsCommand.js';
+import { reproduceCommand } from './commands/reproduceCommand.js';
 import { synthesizeCommand } from './commands/synthesizeCommand.js';
 
 /** Exit status per error code, so scripts can tell bad input (2) from a missing or broken model (3). */
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
   return new Command('chexgen')
     .description('chexgen: synthetic chest radiographs from report text, masks and boxes (research use, not for diagnosis)')
     .addCommand(synthesizeCommand())
+    .addCommand(reproduceCommand())
+    .addCommand(deliverCommand())
     .addCommand(modelsCommand())
     .showHelpAfterError();
 }

@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { loadConfig } from '../../config/loadConfig.js';
+import { openDicomStore, outboxDir, storeSink } from '../../delivery/openStore.js';
+import { Outbox } from '../../delivery/Outbox.js';
+import { ChexgenError } from '../../errors.js';
+import { createCliLogger } from '../logger.js';
+
+/** `chexgen deliver`: retry the studies waiting in the outbox (e.g. after a PACS outage). */
+export function deliverCommand(): Command {
+  return new Command('deliver')
+    .description('deliver the synthetic studies waiting in the outbox to the configured store')
+    .option('--pacs <url>', 'deliver to this PACS (default: CHEXGEN_PACS_URL, else the embedded store)')
+    .option('--json', 'print a JSON summary', false)
+    .action(async (opts: { pacs?: string; json: boolean }) => {
+      const config = loadConfig(process.env, opts.pacs !== undefined ? { pacsUrl: opts.pacs } : {});
+      const logger = createCliLogger('warn');
+      const { store, description } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
+      const result = await new Outbox(outboxDir(config)).deliverPending(storeSink(store));
+      const summary = { target: description, ...result };
+      process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `delivered ${result.delivered}, waiting ${result.remaining} (${description})\n`);
+      if (result.remaining > 0) throw new ChexgenError('PACS_UNAVAILABLE', `${result.remaining} stud(ies) still waiting: ${result.lastError}`);
+    });
+}
