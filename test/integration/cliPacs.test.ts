@@ -46,6 +46,25 @@ describe.skipIf(skip)('chexgen with a real Orthanc', () => {
     expect(JSON.parse(again.stdout.trim())).toMatchObject({ compared: true, identical: true, seed: 21 });
   });
 
+  it('when masks are taken from a SEG in Orthanc (--seg), then the image equals the one made from the mask files', async () => {
+    const common = ['--text', 'Normal chest radiograph.', '--steps', '3', '--seed', '8', '--format', 'dicom', '--pacs', server.dicomWebUrl, '--json'];
+    const first = await chexgen('synthesize', ...common, '--mask', `right_lung=${join(REPO, 'test', 'fixtures', 'masks', 'right-lung-256.png')}`,
+      '--mask', `left_lung=${join(REPO, 'test', 'fixtures', 'masks', 'left-lung-256.png')}`, '--out', join(dataDir, 'seg-a'));
+    expect(first.code, first.stderr).toBe(0);
+    const uid: string = JSON.parse(first.stdout.trim()).studies[0].StudyInstanceUID;
+    const second = await chexgen('synthesize', ...common, '--seg', uid, '--source-study', uid, '--out', join(dataDir, 'seg-b'));
+    expect(second.code, second.stderr).toBe(0);
+    const uid2: string = JSON.parse(second.stdout.trim()).studies[0].StudyInstanceUID;
+    const pixels = async (dir: string, study: string) => {
+      const { readPart10 } = await import('../../server/src/dicom/readPart10.js');
+      const { readFile } = await import('node:fs/promises');
+      const ds = readPart10(new Uint8Array(await readFile(join(dataDir, dir, study, 'image.dcm'))));
+      return Buffer.from((Array.isArray(ds.PixelData) ? ds.PixelData[0] : ds.PixelData) as ArrayBuffer);
+    };
+    expect((await pixels('seg-a', uid)).equals(await pixels('seg-b', uid2))).toBe(true);
+    expect(uid2).not.toBe(uid); // a new synthetic study; the source is only linked in the SR
+  });
+
   it('when Orthanc is down during delivery, then the study waits in the outbox and arrives once after `chexgen deliver`', async () => {
     await server.stop();
     const run = await chexgen('synthesize', '--text', 'Effusion.', '--steps', '3', '--seed', '5', '--format', 'dicom',

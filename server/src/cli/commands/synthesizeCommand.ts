@@ -9,10 +9,13 @@ import { assembleSyntheticStudy, type SyntheticStudy } from '../../dicom/assembl
 import { createWriterContext } from '../../dicom/createWriterContext.js';
 import { openDicomStore, outboxDir, storeSink } from '../../delivery/openStore.js';
 import { Outbox } from '../../delivery/Outbox.js';
+import { readPart10 } from '../../dicom/readPart10.js';
+import { readSegmentationMasks } from '../../dicom/readSegmentationMasks.js';
+import { firstString, TAG, type DicomStore } from '../../pacs/index.js';
 import { CHEXGEN_VERSION } from '../../version.js';
 import { writeStudyFiles } from '../writeStudy.js';
 import { ChexgenError } from '../../errors.js';
-import type { BoxCondition } from '../../synthesis/conditioning.js';
+import type { BoxCondition, MaskCondition } from '../../synthesis/conditioning.js';
 import { loadModel } from '../../synthesis/loadModel.js';
 import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
 import { buildGenerationRecord } from '../../synthesis/generationRecord.js';
@@ -27,7 +30,7 @@ type Options = {
   text?: string; sex?: 'F' | 'M'; age?: number; view?: string; box: BoxCondition[]; mask: { label: string; path: string }[];
   sourceSize?: { width: number; height: number }; size?: { width: number; height: number }; count: number; seed?: number;
   steps?: number; guidance?: number; spatialGuidance?: number; sampler: string; model?: string; out: string;
-  format: 'png' | 'dicom'; pacs?: string; store: boolean; json: boolean; threads?: string; ep?: string; logLevel: string;
+  format: 'png' | 'dicom'; pacs?: string; seg?: string; sourceStudy?: string; store: boolean; json: boolean; threads?: string; ep?: string; logLevel: string;
 };
 
 function intArg(name: string, min: number, max: number) {
@@ -80,6 +83,10 @@ async function run(opts: Options): Promise<void> {
     throw new ChexgenError('INVALID_FIELD', `--view: "${opts.view}" is not one of PA, AP, "AP supine", lateral`, { field: 'view' });
   }
   const masks = await Promise.all(opts.mask.map((m) => readMaskFile(m.label, resolve(m.path))));
+  if (opts.seg !== undefined) {
+    const { store } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
+    masks.push(...(await readSegFromStore(store, opts.seg)));
+  }
   const seed = opts.seed ?? randomInt(0, 2 ** 31);
   const model = await loadModel(config, runtimeLog(logger));
   try {
@@ -108,7 +115,8 @@ async function run(opts: Options): Promise<void> {
         fields: { text: opts.text, sex: opts.sex, age: opts.age, view },
       });
       if (opts.format === 'dicom') {
-        const study = assembleSyntheticStudy({ image, record, channels: model.manifest.conditions.channels, ctx });
+        const sourceStudy = opts.sourceStudy !== undefined ? { StudyInstanceUID: opts.sourceStudy } : undefined;
+        const study = assembleSyntheticStudy({ image, record, channels: model.manifest.conditions.channels, ctx, sourceStudy });
         studies.push(study);
         files.push(...(await writeStudyFiles(study, outDir)));
         continue;
@@ -137,6 +145,19 @@ async function run(opts: Options): Promise<void> {
   }
 }
 
+/** The masks of the first SEG in a study of the store (e.g. annotations made in the viewer). */
+async function readSegFromStore(store: DicomStore, studyUid: string): Promise<MaskCondition[]> {
+  if (!/^[0-9.]{1,64}$/.test(studyUid)) throw new ChexgenError('INVALID_FIELD', `--seg: "${studyUid}" is not a UID`, { field: 'seg' });
+  for (const series of await store.searchSeries(studyUid)) {
+    if (firstString(series, TAG.Modality) !== 'SEG') continue;
+    const seriesUid = firstString(series, TAG.SeriesInstanceUID) ?? '';
+    const [instance] = await store.searchInstances(studyUid, seriesUid);
+    if (instance === undefined) continue;
+    return readSegmentationMasks(readPart10(await store.retrieveInstance(studyUid, seriesUid, firstString(instance, TAG.SOPInstanceUID) ?? '')));
+  }
+  throw new ChexgenError('PACS_NOT_FOUND', `--seg: study ${studyUid} has no SEG series`, { field: 'seg' });
+}
+
 /** Queues every study in the outbox first (nothing is lost if the PACS is down), then delivers the queue. */
 async function deliverStudies(config: Config, studies: SyntheticStudy[], logger: Logger) {
   const outbox = new Outbox(outboxDir(config));
@@ -157,6 +178,8 @@ export function synthesizeCommand(): Command {
     .option('--box <label:x0,y0,x1,y1>', 'a finding or anatomy box (repeatable); labels: see `chexgen models`', boxArg, [])
     .option('--source-size <WxH>', 'size of the image the --box coordinates refer to (default: the model resolution)', sizeArg)
     .option('--mask <label=file.png>', 'an anatomy mask image, any size, non-zero = inside (repeatable)', maskArg, [])
+    .option('--seg <StudyInstanceUID>', 'take the masks from the DICOM SEG of this study in the configured store or --pacs')
+    .option('--source-study <StudyInstanceUID>', 'link the source study in the SR (UIDs only; nothing else is copied)')
     .option('--count <n>', 'number of images; image i uses seed + i', intArg('--count', 1, 64), 1)
     .option('--seed <n>', 'random seed (default: random, printed in the record)', intArg('--seed', 0, 2 ** 32 - 1))
     .option('--steps <n>', 'sampling steps (default: the model default, 20)', intArg('--steps', 1, 200))
