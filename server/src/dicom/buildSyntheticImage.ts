@@ -83,7 +83,7 @@ export function buildSyntheticImage(
     PixelRepresentation: 0,
     WindowCenter: window.center,
     WindowWidth: window.width,
-    VOILUTFunction: 'LINEAR',
+    // no VOILUTFunction: LINEAR is the default, and OHIF 3.13 rejects the explicit value ("Invalid VOI LUT function")
     PixelData: pixelBytes.buffer,
     _vrMap: { PixelData: 'OW' },
   };
