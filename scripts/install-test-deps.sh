@@ -6,7 +6,8 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 # python3-torch/onnx: the model kit and the parity test (torch 1.13, only visible to /usr/bin/python3);
 # libopenblas0-pthread: makes Debian's torch use OpenBLAS instead of the reference BLAS (30x faster matmuls).
-PKGS=(python3-torch python3-onnx python3-pytest python3-pil python3-numpy libopenblas0-pthread dcmtk dicom3tools orthanc orthanc-dicomweb)
+# chromium: the headless OHIF viewer test (playwright-core drives /usr/bin/chromium; `playwright install` cannot work here).
+PKGS=(python3-torch python3-onnx python3-pytest python3-pil python3-numpy libopenblas0-pthread dcmtk dicom3tools orthanc orthanc-dicomweb chromium)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -17,3 +18,4 @@ fi
 # onnxruntime-node's postinstall would download CUDA libraries from an unreachable host; .npmrc skips it (and so
 # does this variable, for npm versions that drop the .npmrc key)
 ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+scripts/fetch-viewer.sh # the prebuilt OHIF viewer for the viewer tests (npm registry only)

@@ -7,6 +7,12 @@
  * - `PACS_UNAVAILABLE`: the PACS could not be reached (network error, timeout, 5xx) after all retries.
  * - `PACS_REJECTED`: the PACS refused a request (4xx other than 404, e.g. bad credentials) or answered unusably.
  * - `PACS_NOT_FOUND`: the study, series, instance or frame asked for is not in the PACS.
+ * - `NOT_FOUND`: the job, preview or API route asked for does not exist.
+ * - `JOB_FINISHED`: the job already ended (succeeded, failed or canceled), so it cannot be canceled.
+ * - `IDEMPOTENCY_CONFLICT`: an idempotency key was reused with a different request.
+ * - `UNAUTHORIZED`: the API token is missing or wrong.
+ * - `PAYLOAD_TOO_LARGE`: the request body exceeds the configured limit.
+ * - `UNAVAILABLE`: the server is shutting down or not ready to take work.
  */
 export const ERROR_CODES = [
   'INVALID_FIELD',
@@ -15,6 +21,12 @@ export const ERROR_CODES = [
   'PACS_UNAVAILABLE',
   'PACS_REJECTED',
   'PACS_NOT_FOUND',
+  'NOT_FOUND',
+  'JOB_FINISHED',
+  'IDEMPOTENCY_CONFLICT',
+  'UNAUTHORIZED',
+  'PAYLOAD_TOO_LARGE',
+  'UNAVAILABLE',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

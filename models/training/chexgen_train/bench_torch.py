@@ -19,7 +19,7 @@ import os
 import statistics
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional, Tuple
 
 import torch
 
@@ -28,6 +28,25 @@ from .flow import timesteps
 from .onnx_weights import load_modules
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+
+def machine_cpu_s() -> Optional[Tuple[float, float]]:
+    """(busy, total) CPU seconds of the whole machine from /proc/stat (Linux), None where unreadable."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in f.readline().split()[1:9])
+    except (OSError, ValueError):
+        return None
+    busy = user + nice + system + irq + softirq + steal
+    hz = os.sysconf("SC_CLK_TCK")
+    return busy / hz, (busy + idle + iowait) / hz
+
+
+def other_load_pct(start, end, own_cpu_s: float) -> Optional[float]:
+    """Percent of the machine's CPU time used by other processes between two machine_cpu_s() readings."""
+    if start is None or end is None or end[1] <= start[1]:
+        return None
+    return max(0.0, min(100.0, (end[0] - start[0] - own_cpu_s) / (end[1] - start[1]) * 100))
 
 
 @torch.inference_mode()
@@ -71,14 +90,18 @@ def main(args: argparse.Namespace) -> None:
     print(f"torch: warm-up image {warm['total']:.0f} ms", file=sys.stderr, flush=True)
     runs: List[Dict[str, float]] = []
     for i in range(args.repeat):
+        machine0, own0 = machine_cpu_s(), time.process_time()
         runs.append(run())
+        runs[-1]["other"] = other_load_pct(machine0, machine_cpu_s(), time.process_time() - own0)
+        other = "" if runs[-1]["other"] is None else f", other load {runs[-1]['other']:.0f}%"
         print(f"torch: image {i + 1}/{args.repeat} {runs[-1]['total']:.0f} ms "
-              f"({runs[-1]['step']:.0f} ms/step)", file=sys.stderr, flush=True)
-    med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+              f"({runs[-1]['step']:.0f} ms/step{other})", file=sys.stderr, flush=True)
+    med = {key: statistics.median(r[key] for r in runs) for key in ("text", "denoise", "step", "vae", "total")}
     print(json.dumps({
         "model": manifest["name"], "steps": args.steps, "guidance": guidance, "sampler": "euler", "cfg_batch": 2,
         "ms": round(med["total"], 1), "text_ms": round(med["text"], 1), "step_ms": round(med["step"], 2),
         "vae_ms": round(med["vae"], 1), "runs_ms": [round(r["total"], 1) for r in runs],
+        "other_cpu_load_pct": [None if r["other"] is None else round(r["other"]) for r in runs],
         "threads": torch.get_num_threads(), "torch": torch.__version__,
         "env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")},
     }))

@@ -20,13 +20,16 @@ import { planSynthesis } from '../synthesis/synthesisRequest.js';
 import { synthesize, type SynthesisTimings } from '../synthesis/synthesize.js';
 import { EventLoopLagMonitor } from './EventLoopLagMonitor.js';
 import { DEFAULT_MATMUL_CHAIN } from './matMulChainModel.js';
-import { measureMatMulGflops } from './measureMatMulGflops.js';
+import { MatMulProbe } from './MatMulProbe.js';
 import { OtherCpuLoad } from './OtherCpuLoad.js';
 import { runPythonJson } from './runPythonJson.js';
 
 const TRAINING_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'training');
 
 /** The targets docs/performance.md tracks. */
+/** Each probe measurement runs the MatMul chain this long. */
+const PROBE_BATCH_MS = 400;
+
 const TARGETS = { ratioToFloor: 2.0, speedupVsPytorch: 1.5, eventLoopLagMs: 20, peakRssMb: 1024 };
 
 type Options = {
@@ -71,13 +74,16 @@ async function run(opts: Options): Promise<void> {
   progress(`model ${config.model}, ${opts.steps} steps, ${opts.sampler}, threads ${config.threads || `default (${cores} cores)`}, ` +
     `spinning ${config.spinning}, repeat ${opts.repeat}`);
 
-  // 1. The pipeline on the real worker runtime: one warm-up image, then `repeat` timed ones.
+  // 1. The pipeline on the real worker runtime: one warm-up image, then `repeat` timed ones. Before the first and
+  //    after each one the MatMul probe (same threads and spinning, its own worker) measures what the machine
+  //    sustains right then, so image times and machine speed sample the same neighbours.
   const loadStart = performance.now();
   const model = await loadModel(config, (level, message) => progress(`${level}: ${message}`));
   const loadMs = performance.now() - loadStart;
   progress(`model loaded in ${loadMs.toFixed(0)} ms`);
   const runs: SynthesisTimings[] = [];
   const otherLoad: (number | null)[] = [];
+  const rates: number[] = [];
   let lagMs = 0;
   let cfgBatch = 2;
   let guidance = 0;
@@ -87,26 +93,35 @@ async function run(opts: Options): Promise<void> {
     cfgBatch = guidancePasses(plan.guidance, plan.spatialGuidance, plan.conditions.present.some((p) => p > 0)).length;
     const warm = await synthesize(model, plan);
     progress(`warm-up image ${warm.timings.totalMs.toFixed(0)} ms (${warm.timings.stepMs.toFixed(1)} ms/step, ${warm.executionProvider})`);
-    const monitor = new EventLoopLagMonitor(10);
-    const load = new OtherCpuLoad();
-    for (let i = 0; i < opts.repeat; i++) {
-      load.start();
-      monitor.start();
-      const result = await synthesize(model, plan);
-      const runLagMs = monitor.stop();
-      const other = load.stop();
-      lagMs = Math.max(lagMs, runLagMs);
-      runs.push(result.timings);
-      otherLoad.push(other);
-      const t = result.timings;
-      progress(`image ${i + 1}/${opts.repeat}: ${t.totalMs.toFixed(0)} ms (text ${t.textMs.toFixed(0)}, ` +
-        `${t.stepMs.toFixed(1)} ms/step, vae ${t.vaeMs.toFixed(0)}), event-loop lag ${runLagMs.toFixed(1)} ms` +
-        (other === null ? '' : `, other load ${other.toFixed(0)}%`));
+    const probe = await MatMulProbe.open({
+      shape: DEFAULT_MATMUL_CHAIN, intraOpThreads: config.threads, allowSpinning: config.spinning, warmupRuns: 3,
+    });
+    try {
+      rates.push(await probe.measure(PROBE_BATCH_MS));
+      const monitor = new EventLoopLagMonitor(10);
+      const load = new OtherCpuLoad();
+      for (let i = 0; i < opts.repeat; i++) {
+        load.start();
+        monitor.start();
+        const result = await synthesize(model, plan);
+        const runLagMs = monitor.stop();
+        const other = load.stop();
+        lagMs = Math.max(lagMs, runLagMs);
+        runs.push(result.timings);
+        otherLoad.push(other);
+        rates.push(await probe.measure(PROBE_BATCH_MS));
+        const t = result.timings;
+        progress(`image ${i + 1}/${opts.repeat}: ${t.totalMs.toFixed(0)} ms (text ${t.textMs.toFixed(0)}, ` +
+          `${t.stepMs.toFixed(1)} ms/step, vae ${t.vaeMs.toFixed(0)}), event-loop lag ${runLagMs.toFixed(1)} ms` +
+          (other === null ? '' : `, other load ${other.toFixed(0)}%`) + `; MatMul ${rates.at(-1)?.toFixed(0)} GFLOP/s`);
+      }
+    } finally {
+      await probe.close();
     }
   } finally {
     await model.runtime.dispose();
   }
-  const peakRssMb = process.resourceUsage().maxRSS / 1024; // KiB -> MiB; main thread + inference worker (one process)
+  const peakRssMb = process.resourceUsage().maxRSS / 1024; // KiB -> MiB; main thread + both workers (one process)
   const imageMs = median(runs.map((t) => t.totalMs));
 
   // 2. FLOPs of one image, counted from the graphs.
@@ -117,15 +132,12 @@ async function run(opts: Options): Promise<void> {
   const gflopPerImage = num(flops, 'gflop_per_image');
   progress(`${gflopPerImage.toFixed(1)} GFLOP per image (MatMul/Gemm/Conv of the graphs)`);
 
-  // 3. What a plain onnxruntime MatMul sustains here, same threads and spinning.
-  const batches = await measureMatMulGflops({
-    shape: DEFAULT_MATMUL_CHAIN, intraOpThreads: config.threads, allowSpinning: config.spinning,
-    warmupRuns: 3, batches: 5, batchMs: 400,
-  });
-  const machineGflops = median(batches);
+  // 3. The floor: those FLOPs at the MatMul rate. Also per image, against the mean of the probes around it.
+  const machineGflops = median(rates);
   const floorMs = (gflopPerImage / machineGflops) * 1000;
+  const pairedRatio = median(runs.map((t, i) => t.totalMs / ((gflopPerImage / ((rates[i] + rates[i + 1]) / 2)) * 1000)));
   progress(`MatMul [${DEFAULT_MATMUL_CHAIN.m}x${DEFAULT_MATMUL_CHAIN.k}]x[${DEFAULT_MATMUL_CHAIN.k}x${DEFAULT_MATMUL_CHAIN.n}]: ` +
-    `${machineGflops.toFixed(1)} GFLOP/s (batches ${batches.map((g) => g.toFixed(0)).join(', ')}) -> floor ${floorMs.toFixed(0)} ms`);
+    `${machineGflops.toFixed(1)} GFLOP/s (probes ${rates.map((g) => g.toFixed(0)).join(', ')}) -> floor ${floorMs.toFixed(0)} ms`);
 
   // 4. The same weights and steps in PyTorch on the CPU.
   let torch: Record<string, unknown> | undefined;
@@ -156,6 +168,7 @@ async function run(opts: Options): Promise<void> {
     machine_gflops: round(machineGflops),
     floor_ms: round(floorMs),
     ratio_to_floor: round(ratioToFloor, 2),
+    ratio_to_floor_paired: round(pairedRatio, 2),
     pytorch_ms: pytorchMs === null ? null : round(pytorchMs),
     speedup_vs_pytorch: speedup === null ? null : round(speedup, 2),
     event_loop_lag_ms: round(lagMs),
@@ -171,10 +184,11 @@ async function run(opts: Options): Promise<void> {
     sampler: opts.sampler, guidance, cfg_batch: cfgBatch, resolution: model.manifest.resolution,
     threads: config.threads, threads_resolved: config.threads || cores, spinning: config.spinning, execution_provider: 'cpu',
     gflop_by_graph: flops.gflop_per_image_by_graph,
-    machine_gflops_batches: batches.map((g) => round(g)),
+    machine_gflops_probes: rates.map((g) => round(g)),
     matmul_probe: { ...DEFAULT_MATMUL_CHAIN, rows_x_inner_x_cols: `${DEFAULT_MATMUL_CHAIN.m}x${DEFAULT_MATMUL_CHAIN.k}x${DEFAULT_MATMUL_CHAIN.n}` },
     pytorch: torch === undefined ? null : {
-      step_ms: torch.step_ms, text_ms: torch.text_ms, vae_ms: torch.vae_ms, runs_ms: torch.runs_ms, sampler: torch.sampler,
+      step_ms: torch.step_ms, text_ms: torch.text_ms, vae_ms: torch.vae_ms, runs_ms: torch.runs_ms,
+      other_cpu_load_pct: torch.other_cpu_load_pct, sampler: torch.sampler,
       threads: torch.threads, torch: torch.torch, env: torch.env,
     },
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, node: process.version, onnxruntime_node: ortVersion },

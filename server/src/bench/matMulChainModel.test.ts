@@ -1,7 +1,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildMatMulChainModel, matMulChainFlops, matMulChainWeights, type MatMulChainShape } from './matMulChainModel.js';
-import { measureMatMulGflops } from './measureMatMulGflops.js';
+import { MatMulProbe } from './MatMulProbe.js';
 
 /** [r x c] row-major times [c x n] row-major, in float64. */
 function matmul(a: ArrayLike<number>, b: ArrayLike<number>, r: number, c: number, n: number): Float64Array {
@@ -40,12 +40,14 @@ describe('buildMatMulChainModel', () => {
   });
 });
 
-describe('measureMatMulGflops', () => {
-  it('when the probe runs in its worker, then it reports one positive rate per batch', async () => {
-    const rates = await measureMatMulGflops({
-      shape: { m: 64, k: 64, n: 64, links: 2 }, intraOpThreads: 1, allowSpinning: false, warmupRuns: 1, batches: 2, batchMs: 20,
-    });
-    expect(rates).toHaveLength(2);
-    for (const r of rates) expect(r).toBeGreaterThan(0);
+describe('MatMulProbe', () => {
+  it('when asked twice in its worker, then it reports a positive rate each time and closes', async () => {
+    const probe = await MatMulProbe.open({ shape: { m: 64, k: 64, n: 64, links: 2 }, intraOpThreads: 1, allowSpinning: false, warmupRuns: 1 });
+    try {
+      for (let i = 0; i < 2; i++) expect(await probe.measure(20)).toBeGreaterThan(0);
+    } finally {
+      await probe.close();
+    }
+    await expect(probe.measure(20)).rejects.toThrow(/MatMul probe: closed/);
   });
 });

@@ -3,10 +3,14 @@ import { ChexgenError, type ErrorCode } from '../errors.js';
 import { deliverCommand } from './commands/deliverCommand.js';
 import { modelsCommand } from './commands/modelsCommand.js';
 import { reproduceCommand } from './commands/reproduceCommand.js';
+import { serveCommand } from './commands/serveCommand.js';
 import { synthesizeCommand } from './commands/synthesizeCommand.js';
 
 /** Exit status per error code, so scripts can tell bad input (2) from a missing or broken model (3). */
-const EXIT_CODES: Record<ErrorCode, number> = { INVALID_FIELD: 2, MODEL_NOT_FOUND: 3, MODEL_INVALID: 3, PACS_REJECTED: 4, PACS_NOT_FOUND: 4, PACS_UNAVAILABLE: 5 };
+const EXIT_CODES: Record<ErrorCode, number> = {
+  INVALID_FIELD: 2, MODEL_NOT_FOUND: 3, MODEL_INVALID: 3, PACS_REJECTED: 4, PACS_NOT_FOUND: 4, PACS_UNAVAILABLE: 5,
+  NOT_FOUND: 4, JOB_FINISHED: 2, IDEMPOTENCY_CONFLICT: 2, UNAUTHORIZED: 4, PAYLOAD_TOO_LARGE: 2, UNAVAILABLE: 5,
+};
 
 /** Builds the `chexgen` program (separate from running it, so tests can drive it with exitOverride). */
 export function buildProgram(): Command {
@@ -16,6 +20,7 @@ export function buildProgram(): Command {
     .addCommand(reproduceCommand())
     .addCommand(deliverCommand())
     .addCommand(modelsCommand())
+    .addCommand(serveCommand())
     .showHelpAfterError();
 }
 

@@ -19,4 +19,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CHEXGEN_THREADS: '-1' })).toThrow(/CHEXGEN_THREADS/);
     expect(() => loadConfig({ CHEXGEN_PACS_URL: 'ftp://x' })).toThrow(/CHEXGEN_PACS_URL.*http/);
   });
+
+  it('when the server settings are left out, then it binds loopback:8080, one job at a time, with the default limits', () => {
+    expect(loadConfig({})).toMatchObject({ host: '127.0.0.1', port: 8080, apiToken: '', concurrency: 1, maxSteps: 100, maxCount: 16, maxBodyBytes: 16 * 2 ** 20 });
+    expect(loadConfig({ PORT: '0', CHEXGEN_MAX_STEPS: '20' })).toMatchObject({ port: 0, maxSteps: 20 });
+  });
+
+  it('when a server setting is bad, then the error names its variable', () => {
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/^PORT="70000": /);
+    expect(() => loadConfig({ CHEXGEN_API_TOKEN: 'short' })).toThrow(/^CHEXGEN_API_TOKEN=\(hidden\): must be at least 16/); // never echo a secret
+    expect(() => loadConfig({ CHEXGEN_MAX_STEPS: '500' })).toThrow(/CHEXGEN_MAX_STEPS/);
+    expect(() => loadConfig({ CHEXGEN_CONCURRENCY: '0' })).toThrow(/CHEXGEN_CONCURRENCY/);
+  });
 });

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { ChexgenError } from '../errors.js';
 import type { ExecutionProviderName } from '../runtime/InferenceRuntime.js';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The repository root (defaults for the models and data folders are inside it). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Every setting, its environment variable, default and meaning. docs/configuration.md is written from this. */
 export const CONFIG_KEYS = {
@@ -12,12 +13,27 @@ export const CONFIG_KEYS = {
   model: { env: 'CHEXGEN_MODEL', default: 'cxr256-gpu-v1', doc: 'default model name' },
   executionProviders: { env: 'CHEXGEN_EP', default: 'cpu', doc: 'onnxruntime execution providers to try in order, comma-separated (cpu, cuda); cpu is always the fallback' },
   threads: { env: 'CHEXGEN_THREADS', default: '0', doc: 'onnxruntime intra-op threads (0 = one per core)' },
-  dataDir: { env: 'CHEXGEN_DATA_DIR', default: resolve(REPO_ROOT, 'data'), doc: 'embedded DICOM store, job database and outbox live here' },
+  dataDir: { env: 'CHEXGEN_DATA_DIR', default: resolve(REPO_ROOT, 'data'), doc: 'the job database (jobs.sqlite), the embedded DICOM store, the outbox and the previews live here' },
   pacsUrl: { env: 'CHEXGEN_PACS_URL', default: '', doc: 'DICOMweb root of the PACS (e.g. http://localhost:8042/dicom-web); empty = the embedded store' },
   pacsUser: { env: 'CHEXGEN_PACS_USER', default: '', doc: 'HTTP Basic user for the PACS' },
   pacsPassword: { env: 'CHEXGEN_PACS_PASSWORD', default: '', doc: 'HTTP Basic password for the PACS' },
   pacsToken: { env: 'CHEXGEN_PACS_TOKEN', default: '', doc: 'Bearer token for the PACS (instead of Basic)' },
   spinning: { env: 'CHEXGEN_SPINNING', default: 'false', doc: 'let onnxruntime threads spin between ops (faster on an idle machine; turn off when other work shares the cores)' },
+  host: { env: 'HOST', default: '127.0.0.1', doc: 'address `chexgen serve` listens on; anything but loopback requires CHEXGEN_API_TOKEN' },
+  port: { env: 'PORT', default: '8080', doc: 'TCP port of `chexgen serve` (0 = any free port)' },
+  apiToken: { env: 'CHEXGEN_API_TOKEN', default: '', doc: 'bearer token (at least 16 characters) required on /api and /metrics (`Authorization: Bearer <token>`) when set; must be set when HOST is not loopback' },
+  logLevel: { env: 'CHEXGEN_LOG_LEVEL', default: 'info', doc: 'server log level: debug, info, warn, error' },
+  concurrency: { env: 'CHEXGEN_CONCURRENCY', default: '1', doc: 'synthesis jobs run at the same time (they share the one loaded model)' },
+  maxQueuedJobs: { env: 'CHEXGEN_MAX_QUEUED_JOBS', default: '1000', doc: 'queued jobs beyond which new submissions get 503 UNAVAILABLE' },
+  jobMaxAttempts: { env: 'CHEXGEN_JOB_MAX_ATTEMPTS', default: '3', doc: 'a job found interrupted by a crash after this many starts is marked failed instead of queued again' },
+  deliveryTimeoutSeconds: { env: 'CHEXGEN_DELIVERY_TIMEOUT_S', default: '600', doc: 'how long a job keeps retrying delivery to an unreachable store before it fails (the studies stay in the outbox)' },
+  maxBodyBytes: { env: 'CHEXGEN_MAX_BODY_BYTES', default: '16777216', doc: 'largest API request body in bytes (masks included); larger gets 413' },
+  maxTextLength: { env: 'CHEXGEN_MAX_TEXT_LENGTH', default: '2000', doc: 'longest report text in characters (at most 2000)' },
+  maxBoxes: { env: 'CHEXGEN_MAX_BOXES', default: '64', doc: 'most boxes per request (at most 64)' },
+  maxMasks: { env: 'CHEXGEN_MAX_MASKS', default: '16', doc: 'most masks per request (at most 16)' },
+  maxMaskPixels: { env: 'CHEXGEN_MAX_MASK_PIXELS', default: '16777216', doc: 'most pixels (width x height) of one mask' },
+  maxCount: { env: 'CHEXGEN_MAX_COUNT', default: '16', doc: 'most images per synthesis request (at most 64)' },
+  maxSteps: { env: 'CHEXGEN_MAX_STEPS', default: '100', doc: 'most sampling steps per image (at most 200)' },
 } as const;
 
 const schema = z.object({
@@ -34,6 +50,22 @@ const schema = z.object({
   pacsPassword: z.string(),
   pacsToken: z.string(),
   spinning: z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535),
+  apiToken: z.string().refine((t) => t === '' || t.length >= 16, 'must be at least 16 characters'),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+  concurrency: z.coerce.number().int().min(1).max(64),
+  maxQueuedJobs: z.coerce.number().int().min(1),
+  jobMaxAttempts: z.coerce.number().int().min(1).max(100),
+  deliveryTimeoutSeconds: z.coerce.number().min(0),
+  maxBodyBytes: z.coerce.number().int().min(1024),
+  // the upper bounds are those of synthesis/synthesisRequest.ts REQUEST_LIMITS: the server may only tighten them
+  maxTextLength: z.coerce.number().int().min(1).max(2000),
+  maxBoxes: z.coerce.number().int().min(0).max(64),
+  maxMasks: z.coerce.number().int().min(0).max(16),
+  maxMaskPixels: z.coerce.number().int().min(1).max(8192 * 8192),
+  maxCount: z.coerce.number().int().min(1).max(64),
+  maxSteps: z.coerce.number().int().min(1).max(200),
 });
 
 /** The typed, validated settings. */
@@ -49,6 +81,23 @@ export type Config = {
   pacsUser: string;
   pacsPassword: string;
   pacsToken: string;
+  /** Listen address of the server; not loopback => apiToken required. */
+  host: string;
+  port: number;
+  /** '' = no token (allowed on loopback only). */
+  apiToken: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  concurrency: number;
+  maxQueuedJobs: number;
+  jobMaxAttempts: number;
+  deliveryTimeoutSeconds: number;
+  maxBodyBytes: number;
+  maxTextLength: number;
+  maxBoxes: number;
+  maxMasks: number;
+  maxMaskPixels: number;
+  maxCount: number;
+  maxSteps: number;
 };
 
 /**
@@ -65,7 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<key
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? '') as keyof typeof CONFIG_KEYS;
     const variable = CONFIG_KEYS[key]?.env ?? key;
-    throw new ChexgenError('INVALID_FIELD', `${variable}=${JSON.stringify(raw[key])}: ${issue?.message ?? 'invalid'}`, {
+    const secret = key === 'apiToken' || key === 'pacsPassword' || key === 'pacsToken';
+    throw new ChexgenError('INVALID_FIELD', `${variable}=${secret ? '(hidden)' : JSON.stringify(raw[key])}: ${issue?.message ?? 'invalid'}`, {
       field: variable,
     });
   }

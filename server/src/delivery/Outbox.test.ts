@@ -42,6 +42,19 @@ describe('Outbox', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('when a batch is queued and then delivered, then has() is true until the sink took it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chexgen-outbox-'));
+    const { sink } = flakySink();
+    sink.down = false;
+    const outbox = new Outbox(dir);
+    expect(await outbox.has('1.2.6')).toBe(false);
+    await outbox.enqueue('1.2.6', [new Uint8Array([6])]);
+    expect(await outbox.has('1.2.6')).toBe(true);
+    expect(await outbox.has('../1.2.6')).toBe(false);
+    expect(await outbox.deliver('1.2.6', sink)).toBeNull();
+    expect(await outbox.has('1.2.6')).toBe(false);
+  });
+
   it('when a batch id could escape the folder, then enqueue refuses it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chexgen-outbox-'));
     await expect(new Outbox(dir).enqueue('../x', [])).rejects.toThrow(/batch id/);

@@ -35,6 +35,17 @@ export class Outbox {
     await rename(tmp, join(this.dir, id));
   }
 
+  /** Whether a complete batch `id` is waiting (enqueued and not yet delivered). */
+  async has(id: string): Promise<boolean> {
+    if (!ID_RULE.test(id)) return false;
+    try {
+      await readFile(join(this.dir, id, META));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Complete batches still waiting, oldest first. Leftover temporary folders (a crash mid-enqueue) are removed. */
   async pending(): Promise<OutboxEntry[]> {
     let names: string[];

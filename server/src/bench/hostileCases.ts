@@ -1,0 +1,145 @@
+import { deflateSync } from 'node:zlib';
+
+/** One request of the fuzz run, sent as is. */
+export type FuzzCase = { name: string; method: string; path: string; headers?: Record<string, string>; body?: Buffer };
+
+/** mulberry32: a small seeded PRNG, so a seed always gives the same cases. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/** A PNG whose header claims width x height (8-bit gray) with `rows` of real data: bombs and truncated images. */
+function png(width: number, height: number, rows = height): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // grayscale
+  const raw = Buffer.alloc(Math.min(rows, 64) * (Math.min(width, 4096) + 1));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const VALID = { text: 'Cardiomegaly.', sex: 'F', age: 63, view: 'PA', steps: 1, seed: 1 };
+const FIELDS = ['text', 'sex', 'age', 'view', 'boxes', 'sourceWidth', 'sourceHeight', 'masks', 'count', 'seed', 'steps', 'guidance', 'spatialGuidance', 'sampler', 'model', 'sourceStudy', 'idempotencyKey'];
+
+/** Values of every wrong kind: types, extremes, long and odd strings, nesting. */
+function hostileValue(random: () => number): unknown {
+  const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+  const nested = (depth: number): unknown => (depth === 0 ? 1 : { a: nested(depth - 1) });
+  return pick<() => unknown>([
+    () => null, () => true, () => 0, () => -1, () => 1e308, () => -1e308, () => 5e-324, () => 2 ** 53 + 1, () => 4294967296, () => 0.5,
+    () => '', () => ' ', () => 'NaN', () => 'Infinity', () => '1e999', () => '\u0000', () => '\u202e\ud83d\ude00', () => 'x'.repeat(10_000 + Math.floor(random() * 100_000)),
+    () => '../../../etc/passwd', () => '<script>alert(1)</script>', () => "' OR 1=1 --", () => '%00%2e%2e%2f', () => '\ud800', () => '1.2.3.4.5.6.7.8.9.0'.repeat(10),
+    () => [], () => [null], () => Array.from({ length: 1000 }, () => 1), () => {}, () => ({ __proto__: { polluted: true } }), () => ({ constructor: { prototype: { polluted: true } } }),
+    () => nested(50), () => [[[[[[[[[[1]]]]]]]]]],
+    () => [{ label: 'nodule', x0: 'a', y0: 1, x1: 2, y1: 3 }], () => [{ label: 'nodule', x0: 1e308, y0: -1e308, x1: 1e308, y1: 1e308 }],
+    () => [{ label: '__proto__', x0: 1, y0: 1, x1: 9, y1: 9 }], () => [{ label: 'heart', png: 'AAAA' }], () => [{ label: 'heart', png: '!!!!' }],
+    () => [{ label: 'heart', png: png(100_000, 100_000, 1).toString('base64') }], () => [{ label: 'heart', png: png(64, 64, 3).toString('base64') }],
+    () => [{ label: 'heart', png: png(32, 32).toString('base64').slice(0, 40) }], () => [{ label: 'heart', png: png(8192, 8192, 1).toString('base64') }],
+    () => [{ label: 'heart', width: 8192, height: 8192, rle: [67_108_864] }], () => [{ label: 'heart', width: 2, height: 2, rle: [-1, 5] }],
+    () => [{ label: 'heart', width: 2, height: 2, rle: [1e308] }], () => [{ label: 'heart', width: 0.5, height: 2, rle: [1] }],
+    () => [{ label: 'heart', width: 4, height: 4, rle: Array.from({ length: 20_000 }, () => 0) }],
+  ])();
+}
+
+/**
+ * `count` hostile requests from `seed`: mutated synthesis bodies, broken bodies and headers, path tricks and odd
+ * methods, in a fixed proportion (most are bodies).
+ */
+export function hostileCases(seed: number, count: number): FuzzCase[] {
+  const random = prng(seed);
+  const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+  const json = { 'content-type': 'application/json' };
+  const post = (name: string, body: Buffer | string, headers: Record<string, string> = json): FuzzCase => ({
+    name, method: 'POST', path: '/api/v1/syntheses', headers, body: typeof body === 'string' ? Buffer.from(body) : body,
+  });
+  const uuid = '00000000-0000-4000-8000-000000000000';
+  const generators: [number, () => FuzzCase][] = [
+    [50, () => {
+      const body: Record<string, unknown> = { ...VALID };
+      const changes = 1 + Math.floor(random() * 3);
+      const fields: string[] = [];
+      for (let i = 0; i < changes; i++) {
+        const field = random() < 0.9 ? pick(FIELDS) : pick(['__proto__', 'constructor', 'extra', '', 'TEXT']);
+        body[field] = hostileValue(random);
+        fields.push(field);
+      }
+      if (random() < 0.3) delete body.text;
+      return post(`body ${fields.join(',')}`, JSON.stringify(body));
+    }],
+    [12, () => pick([
+      () => post('not JSON', '{"text": "x",'),
+      () => post('empty body', ''),
+      () => post('JSON scalar', '42'),
+      () => post('JSON string', '"text"'),
+      () => post('JSON null', 'null'),
+      () => post('JSON array', '[{"text":"x"}]'),
+      () => post('invalid UTF-8', Buffer.concat([Buffer.from('{"text":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"}')])),
+      () => post('BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(VALID))])),
+      () => post('UTF-16 charset', Buffer.from(JSON.stringify(VALID), 'utf16le'), { 'content-type': 'application/json; charset=utf-16' }),
+      () => post('unknown charset', JSON.stringify(VALID), { 'content-type': 'application/json; charset=klingon' }),
+      () => post('gzip garbage', Buffer.from('not gzip at all'), { 'content-type': 'application/json', 'content-encoding': 'gzip' }),
+      () => post('brotli', JSON.stringify(VALID), { 'content-type': 'application/json', 'content-encoding': 'br' }),
+      () => post('text/plain', JSON.stringify(VALID), { 'content-type': 'text/plain' }),
+      () => post('form', 'text=x&steps=1', { 'content-type': 'application/x-www-form-urlencoded' }),
+      () => post('no content type', JSON.stringify(VALID), {}),
+      () => post('deep nesting', `${'['.repeat(100_000)}${']'.repeat(100_000)}`),
+      () => post('deep object', `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`),
+      () => post('duplicate keys', '{"text":"x","text":5,"steps":1,"steps":"9"}'),
+      () => post('big number literal', `{"text":"x","seed":${'9'.repeat(5000)}}`),
+      () => post('oversized body', Buffer.alloc(17 * 2 ** 20 + Math.floor(random() * 1000), 0x20)),
+      () => post('bad idempotency header', JSON.stringify(VALID), { ...json, 'idempotency-key': pick(['', ' ', 'a b', 'x'.repeat(300), '\t']) }),
+      () => post('bad token', JSON.stringify(VALID), { ...json, authorization: pick(['Bearer', 'Bearer ' + 'x'.repeat(10_000), 'Basic Zm9vOmJhcg==', 'bearer  ']) }),
+    ])()],
+    [25, () => {
+      const id = pick([uuid, '..', '%2e%2e', '..%2f..%2fetc%2fpasswd', '%00', '%', '%E0%A4%A', 'x'.repeat(5000), '%F0%9F%98%80', '%20', '*', '1;DROP TABLE jobs', uuid.toUpperCase(), `${uuid}/../${uuid}`]);
+      const suffix = pick(['', '/events', '/preview/0.png', '/preview/-1.png', '/preview/99999999999999999999.png', '/preview/0.PNG', '/preview/..%2f..%2fjobs.sqlite', '/preview/%2e%2e.png', '/preview/0.png/..', '//']);
+      const query = pick(['', '?a=1', '?a[b]=1&a[c]=2', `?${'a=1&'.repeat(2000)}`, '?%zz', '?__proto__[x]=1']);
+      return { name: `path ${id.slice(0, 20)}${suffix}`, method: pick(['GET', 'GET', 'DELETE', 'HEAD']), path: `/api/v1/syntheses/${id}${suffix}${query}` };
+    }],
+    [8, () => {
+      const path = pick(['/api/v1/syntheses', '/api/v1/models', '/api/v1/openapi.json', '/api', '/api/v2/syntheses', '/metrics', '/healthz', '/readyz', '/api/v1/../../etc/passwd', '/api/v1/%2e%2e/%2e%2e/', '//api//v1//syntheses', '/api/v1/syntheses/']);
+      return { name: `method on ${path}`, method: pick(['PUT', 'PATCH', 'OPTIONS', 'TRACE', 'DELETE', 'GET', 'POST', 'PROPFIND']), path, headers: json, body: Buffer.from('{}') };
+    }],
+    [5, () => {
+      const boxes = Array.from({ length: pick([65, 1000, 20_000]) }, () => ({ label: 'nodule', x0: 1, y0: 1, x1: 9, y1: 9 }));
+      return post(`many boxes (${boxes.length})`, JSON.stringify({ ...VALID, boxes }));
+    }],
+  ];
+  const total = generators.reduce((sum, [weight]) => sum + weight, 0);
+  const cases: FuzzCase[] = [];
+  for (let i = 0; i < count; i++) {
+    let r = random() * total;
+    const generator = generators.find(([weight]) => (r -= weight) < 0) ?? generators[0];
+    cases.push(generator[1]());
+  }
+  return cases;
+}

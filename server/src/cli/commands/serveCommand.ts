@@ -1,0 +1,60 @@
+import { Command } from 'commander';
+import pino from 'pino';
+import { loadConfig } from '../../config/loadConfig.js';
+import { createDicomWebRoute, type DicomWebRoute } from '../../http/dicomWebProxy.js';
+import { startServer } from '../../http/startServer.js';
+import { createViewerRouter } from '../../http/viewer/createViewerRouter.js';
+
+type Options = { port?: string; host?: string; dataDir?: string; model?: string; concurrency?: string; logLevel?: string };
+
+/**
+ * `chexgen serve`: the synthesis server (job API; the viewer and the DICOMweb proxy mount in createApp). Logs JSON
+ * lines on stdout; SIGTERM/SIGINT shut it down gracefully (running jobs go back to the queue), a second signal exits.
+ */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the synthesis server: the OHIF viewer, DICOMweb (proxy or embedded store), job API, probes, metrics (research use, not for diagnosis)')
+    .option('--port <n>', 'TCP port (default: PORT or 8080; 0 = any free port)')
+    .option('--host <address>', 'listen address (default: HOST or 127.0.0.1; anything else needs CHEXGEN_API_TOKEN)')
+    .option('--data-dir <dir>', 'job database, embedded store, outbox and previews (default: CHEXGEN_DATA_DIR or data/)')
+    .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1)')
+    .option('--concurrency <n>', 'jobs run at the same time (default: CHEXGEN_CONCURRENCY or 1)')
+    .option('--log-level <level>', 'debug, info, warn, error (default: CHEXGEN_LOG_LEVEL or info)')
+    .addHelpText('after', '\nEvery setting and its environment variable: docs/configuration.md. The API: docs/api.md.\n')
+    .action(async (opts: Options) => {
+      const config = loadConfig(process.env, {
+        ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host !== undefined ? { host: opts.host } : {}),
+        ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}),
+        ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}), ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
+      });
+      const logger = pino({ level: config.logLevel, base: { service: 'chexgen' } });
+      let dicomWebRoute: DicomWebRoute | undefined;
+      const server = await startServer(config, logger, {
+        mounts: async ({ embeddedStore }) => {
+          // the jobs' own store instance: two EmbeddedStores on one folder would keep separate indexes
+          dicomWebRoute = await createDicomWebRoute(config, {
+            embeddedStore, log: (level, message, fields) => logger[level](fields ?? {}, message),
+          });
+          logger.info({ dicomWeb: dicomWebRoute.description }, 'DICOMweb at /dicom-web');
+          return { dicomWeb: dicomWebRoute.dicomWeb, wado: dicomWebRoute.wado, viewer: createViewerRouter({ extensions: [], modes: [] }) };
+        },
+      });
+      await new Promise<void>((resolve) => {
+        let signals = 0;
+        const onSignal = (signal: NodeJS.Signals): void => {
+          signals++;
+          if (signals > 1) {
+            logger.warn({ signal }, 'second signal: exiting now');
+            process.exit(130);
+          }
+          logger.info({ signal }, 'signal received: shutting down');
+          server.close().finally(() => dicomWebRoute?.close()).then(resolve, (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            resolve();
+          });
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+    });
+}

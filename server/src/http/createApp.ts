@@ -1,0 +1,71 @@
+import express, { type Express, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import type { JobService } from '../jobs/JobService.js';
+import { errorMiddleware, notFoundHandler } from './errorMiddleware.js';
+import { requestLogger } from './requestLogger.js';
+import { requireApiToken } from './requireApiToken.js';
+import { apiRoutes } from './routes/apiRoutes.js';
+import { healthRoutes, type Readiness } from './routes/healthRoutes.js';
+import { metricsRoutes } from './routes/metricsRoutes.js';
+import type { ModelSummary } from './routes/modelsRoutes.js';
+import type { RequestLimits } from './validation/parseSynthesisBody.js';
+
+/** What the app serves. `mounts` are built elsewhere (viewer, DICOMweb proxy) and only placed here. */
+export type AppDeps = {
+  jobs: JobService;
+  models: readonly ModelSummary[];
+  readiness: Readiness;
+  limits: RequestLimits;
+  /** Largest JSON body in bytes (CHEXGEN_MAX_BODY_BYTES). */
+  maxBodyBytes: number;
+  /** '' = no token; otherwise required as a bearer token on /api and /metrics. */
+  apiToken: string;
+  logger: Logger;
+  sseHeartbeatMs?: number;
+  mounts?: {
+    /** `/dicom-web`: the DICOMweb reverse proxy to the PACS, or the embedded store (server/src/http/dicomWebProxy.ts). */
+    dicomWeb?: RequestHandler;
+    /** `/wado`: WADO-URI through the same proxy. */
+    wado?: RequestHandler;
+    /** `/` and `/plugins/`: the OHIF viewer and our extension bundles (server/src/http/viewer/). */
+    viewer?: RequestHandler;
+  };
+};
+
+/** The Express app (without listening: see startServer; tests listen on port 0). */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestLogger(deps.logger));
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+
+  app.use(healthRoutes(deps.readiness));
+
+  // ---- MOUNT POINT: DICOMweb reverse proxy (/dicom-web, /wado) --------------------------------------------------
+  // Built by server/src/http/dicomWebProxy.ts and passed in deps.mounts. It streams request bodies (STOW), so it
+  // MUST stay here, before any body parser. It shares the job runner's EmbeddedStore when no PACS is configured.
+  if (deps.mounts?.dicomWeb !== undefined) app.use('/dicom-web', deps.mounts.dicomWeb);
+  if (deps.mounts?.wado !== undefined) app.use('/wado', deps.mounts.wado);
+  // -----------------------------------------------------------------------------------------------------------------
+
+  const auth = requireApiToken(deps.apiToken);
+  app.use('/api/v1', auth, express.json({ limit: deps.maxBodyBytes }),
+    apiRoutes({ jobs: deps.jobs, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs }));
+  app.use('/api', notFoundHandler());
+  app.use('/metrics', auth);
+  app.use(metricsRoutes(deps.jobs));
+
+  // ---- MOUNT POINT: OHIF viewer (/) and plugin bundles (/plugins/) ------------------------------------------------
+  // Built by server/src/http/viewer/ and passed in deps.mounts. Last, because it answers unknown GET paths with the
+  // viewer's index.html (single-page app); the API, probes, metrics and DICOMweb routes above take precedence.
+  if (deps.mounts?.viewer !== undefined) app.use(deps.mounts.viewer);
+  // -----------------------------------------------------------------------------------------------------------------
+
+  app.use(notFoundHandler());
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

@@ -1,0 +1,80 @@
+import { Router, type Response } from 'express';
+import { ChexgenError } from '../../errors.js';
+import type { JobService } from '../../jobs/JobService.js';
+import { isFinal } from '../../jobs/jobTypes.js';
+import { jobView, resultView } from '../jobView.js';
+import { parseSynthesisBody, type RequestLimits } from '../validation/parseSynthesisBody.js';
+
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function jobId(raw: string | string[] | undefined): string {
+  const id = String(raw ?? '');
+  if (!JOB_ID.test(id)) throw new ChexgenError('NOT_FOUND', `no synthesis job ${id.slice(0, 64)}`, { field: 'id', status: 404 });
+  return id;
+}
+
+function sendEvent(res: Response, event: string, data: unknown): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** `/syntheses`: submit, read, follow (SSE), cancel, preview. Mounted under `/api/v1`. */
+export function synthesesRoutes(jobs: JobService, limits: RequestLimits, options: { heartbeatMs?: number } = {}): Router {
+  const router = Router();
+
+  router.post('/syntheses', async (req, res) => {
+    const { request, idempotencyKey } = await parseSynthesisBody(req.body, limits, req.get('idempotency-key'));
+    const { job, created } = jobs.submit(request, idempotencyKey);
+    if (!created) res.set('Idempotent-Replayed', 'true');
+    res.status(202).location(`/api/v1/syntheses/${job.id}`).json({ id: job.id, status: job.status });
+  });
+
+  router.get('/syntheses/:id', (req, res) => {
+    res.json(jobView(jobs.get(jobId(req.params.id))));
+  });
+
+  router.delete('/syntheses/:id', async (req, res) => {
+    const job = await jobs.cancel(jobId(req.params.id));
+    res.status(isFinal(job.status) ? 200 : 202).json({ id: job.id, status: job.status });
+  });
+
+  router.get('/syntheses/:id/preview/:index.png', async (req, res) => {
+    const index = Number(req.params.index);
+    if (!/^\d{1,4}$/.test(String(req.params.index)) || !Number.isInteger(index)) {
+      throw new ChexgenError('NOT_FOUND', `no image ${String(req.params.index).slice(0, 16)}`, { field: 'index', status: 404 });
+    }
+    const png = await jobs.preview(jobId(req.params.id), index);
+    res.type('png').set('Cache-Control', 'private, max-age=3600').send(png);
+  });
+
+  // Server-sent events: `status` and `progress` at once, then `progress` per step, `result` per image, `status`
+  // on changes and `done` (the whole job) at the end, after which the stream closes.
+  router.get('/syntheses/:id/events', (req, res) => {
+    const job = jobs.get(jobId(req.params.id));
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    sendEvent(res, 'status', { status: job.status });
+    sendEvent(res, 'progress', job.progress);
+    if (isFinal(job.status)) {
+      sendEvent(res, 'done', jobView(job));
+      res.end();
+      return;
+    }
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
+    const unsubscribe = jobs.subscribe(job.id, (event) => {
+      if (event.type === 'progress') sendEvent(res, 'progress', event.progress);
+      else if (event.type === 'status') sendEvent(res, 'status', { status: event.status });
+      else if (event.type === 'result') sendEvent(res, 'result', resultView(job.id, event.result));
+      else {
+        sendEvent(res, 'done', jobView(event.job));
+        close();
+        res.end();
+      }
+    });
+    const close = (): void => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    };
+    req.on('close', close);
+  });
+
+  return router;
+}

@@ -1,0 +1,151 @@
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/loadConfig.js';
+import { openDicomStore, outboxDir, storeSink } from '../delivery/openStore.js';
+import { Outbox } from '../delivery/Outbox.js';
+import { ChexgenError } from '../errors.js';
+import { JobMetrics } from '../jobs/JobMetrics.js';
+import { JobRunner } from '../jobs/JobRunner.js';
+import { JobService } from '../jobs/JobService.js';
+import { JobStore } from '../jobs/JobStore.js';
+import { listModels } from '../model/modelManifest.js';
+import { EmbeddedStore, type DicomStore } from '../pacs/index.js';
+import { loadModel } from '../synthesis/loadModel.js';
+import { SCHEDULER_NAMES } from '../synthesis/schedulers/index.js';
+import type { LoadedModel } from '../synthesis/synthesize.js';
+import { CHEXGEN_VERSION } from '../version.js';
+import { createApp, type AppDeps } from './createApp.js';
+import { isLoopbackHost } from './requireApiToken.js';
+import type { ReadinessCheck } from './routes/healthRoutes.js';
+import type { ModelSummary } from './routes/modelsRoutes.js';
+
+/** A running server. `close()` stops it gracefully (running jobs are queued again) and is safe to call twice. */
+export type ServerHandle = {
+  url: string;
+  port: number;
+  /** The store jobs deliver to (the embedded one, or a DICOMweb client of the PACS). */
+  store: DicomStore;
+  jobs: JobService;
+  close(): Promise<void>;
+};
+
+/** Test and tuning knobs; production uses the defaults. */
+export type StartServerOptions = {
+  sseHeartbeatMs?: number;
+  maxRetryDelayMs?: number;
+  pollIntervalMs?: number;
+  /** Builds the viewer and DICOMweb handlers for createApp's mount points, given the store the jobs write to. */
+  mounts?: (context: { store: DicomStore; embeddedStore: EmbeddedStore | undefined }) => Promise<AppDeps['mounts']> | AppDeps['mounts'];
+};
+
+function summarise(listed: { manifest: LoadedModel['manifest'] }[], loaded: string): ModelSummary[] {
+  return listed.map(({ manifest: m }) => ({
+    name: m.name, version: m.version, resolution: m.resolution, loaded: m.name === loaded,
+    maskLabels: m.conditions.channels.filter((c) => c.kind === 'mask').map((c) => c.label),
+    boxLabels: m.conditions.channels.filter((c) => c.kind === 'box').map((c) => c.label),
+    defaultSteps: m.schedule.default_steps, defaultGuidance: m.schedule.default_guidance, samplers: [...SCHEDULER_NAMES], licence: m.licence,
+  }));
+}
+
+/** Reachability of the store for /readyz: the embedded one always; a PACS by a QIDO `limit=1` (3 s, cached 5 s). */
+function storeCheck(store: DicomStore, description: string): () => Promise<ReadinessCheck> {
+  let cached: { at: number; check: ReadinessCheck } | undefined;
+  return async () => {
+    if (store instanceof EmbeddedStore) return { ok: true, detail: description };
+    if (cached !== undefined && performance.now() - cached.at < 5000) return cached.check;
+    let timer: NodeJS.Timeout | undefined;
+    const check = await Promise.race([
+      store.searchStudies({ limit: 1 }).then(() => ({ ok: true, detail: description })),
+      new Promise<ReadinessCheck>((resolve) => {
+        timer = setTimeout(() => resolve({ ok: false, detail: `${description}: no answer within 3 s` }), 3000);
+      }),
+    ]).catch((error: unknown) => ({ ok: false, detail: `${description}: ${error instanceof Error ? error.message : String(error)}` }));
+    clearTimeout(timer);
+    cached = { at: performance.now(), check };
+    return check;
+  };
+}
+
+/**
+ * Starts `chexgen serve`: opens the store (PACS or embedded), loads the model once, opens the job database in
+ * `<dataDir>/jobs.sqlite` (jobs a crash left running are queued again), starts the job runner and listens on
+ * `config.host:config.port`. Refuses to listen beyond loopback without CHEXGEN_API_TOKEN.
+ */
+export async function startServer(config: Config, logger: Logger, options: StartServerOptions = {}): Promise<ServerHandle> {
+  if (!isLoopbackHost(config.host) && config.apiToken === '') {
+    throw new ChexgenError('INVALID_FIELD', `HOST=${config.host} is not a loopback address: set CHEXGEN_API_TOKEN (at least 16 characters) so the API is not open to the network`, {
+      field: 'CHEXGEN_API_TOKEN',
+    });
+  }
+  const { store, description } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
+  const model = await loadModel(config, (level, message, fields) => logger[level](fields ?? {}, message));
+  const jobStore = JobStore.open(join(config.dataDir, 'jobs.sqlite'));
+  let server: Server | undefined;
+  let runner: JobRunner | undefined;
+  try {
+    const listed = await listModels(config.modelsDir).catch((error: unknown) => {
+      logger.warn({ err: error }, 'cannot list the installed models; /api/v1/models shows the loaded one only');
+      return [{ manifest: model.manifest }];
+    });
+    const metrics = new JobMetrics();
+    runner = new JobRunner({
+      store: jobStore, metrics, logger, concurrency: config.concurrency, maxAttempts: config.jobMaxAttempts,
+      deliveryTimeoutMs: config.deliveryTimeoutSeconds * 1000, maxRetryDelayMs: options.maxRetryDelayMs, pollIntervalMs: options.pollIntervalMs,
+      deps: { model, outbox: new Outbox(outboxDir(config)), sink: storeSink(store), previewDir: join(config.dataDir, 'previews'), software: { name: 'chexgen', version: CHEXGEN_VERSION } },
+    });
+    const jobs = new JobService(jobStore, runner, model, metrics, { maxQueuedJobs: config.maxQueuedJobs, previewDir: join(config.dataDir, 'previews') });
+    runner.start();
+    const checkStore = storeCheck(store, description);
+    const limits = {
+      maxTextLength: config.maxTextLength, maxBoxes: config.maxBoxes, maxMasks: config.maxMasks, maxMaskPixels: config.maxMaskPixels,
+      maxCount: config.maxCount, maxSteps: config.maxSteps,
+    };
+    const app = createApp({
+      jobs, logger, limits, maxBodyBytes: config.maxBodyBytes, apiToken: config.apiToken, sseHeartbeatMs: options.sseHeartbeatMs,
+      models: summarise(listed, model.manifest.name),
+      readiness: async () => ({
+        model: { ok: true, detail: `${model.manifest.name} ${model.manifest.version} on ${model.runtime.executionProvider}` },
+        store: await checkStore(),
+        database: { ok: jobs.databaseReady() },
+        runner: { ok: jobs.accepting },
+      }),
+      mounts: await options.mounts?.({ store, embeddedStore: store instanceof EmbeddedStore ? store : undefined }),
+    });
+    const listening = app.listen(config.port, config.host);
+    server = listening;
+    await new Promise<void>((resolve, reject) => {
+      listening.once('listening', resolve);
+      listening.once('error', (error: NodeJS.ErrnoException) => {
+        const reason = error.code === 'EADDRINUSE' ? 'is in use' : error.code === 'EACCES' ? 'is not allowed' : error.code === 'EADDRNOTAVAIL' ? 'is not an address of this machine' : undefined;
+        reject(reason === undefined ? error : new ChexgenError('INVALID_FIELD', `cannot listen on ${config.host}:${config.port}: the address ${reason}`, { field: error.code === 'EADDRNOTAVAIL' ? 'HOST' : 'PORT', cause: error }));
+      });
+    });
+    const address = listening.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    logger.info({ url, store: description, model: model.manifest.name, concurrency: config.concurrency, auth: config.apiToken !== '' }, `chexgen server listening on ${url}`);
+    let closing: Promise<void> | undefined;
+    const runnerRef = runner;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        logger.info('shutting down: no new connections, running jobs go back to the queue');
+        const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
+        await runnerRef.stop();
+        listening.closeAllConnections(); // SSE streams and idle keep-alive connections
+        await closed;
+        await model.runtime.dispose();
+        jobStore.close();
+        logger.info('shut down');
+      })();
+      return closing;
+    };
+    return { url, port, store, jobs, close };
+  } catch (error) {
+    server?.close();
+    await runner?.stop();
+    await model.runtime.dispose();
+    jobStore.close();
+    throw error;
+  }
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { Config } from '../../config/loadConfig.js';
+import { ChexgenError } from '../../errors.js';
+import type { SubmittedSynthesis } from '../../jobs/JobService.js';
+import type { StoredMask } from '../../jobs/jobTypes.js';
+import { decodeMaskRuns, encodeMaskRuns } from '../../jobs/maskRuns.js';
+import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
+import { decodeMaskPng } from './decodeMaskPng.js';
+import { zodIssuesToError } from './zodIssuesToError.js';
+
+/** The request limits a server enforces (config keys CHEXGEN_MAX_*). */
+export type RequestLimits = Pick<Config, 'maxTextLength' | 'maxBoxes' | 'maxMasks' | 'maxMaskPixels' | 'maxCount' | 'maxSteps'>;
+
+const UID = /^[0-9]+(\.[0-9]+)*$/;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+function limit(max: number, env: string): string {
+  return `must be at most ${max} (${env})`;
+}
+
+/** The JSON body of `POST /api/v1/syntheses` (unknown fields are refused, so typos do not pass silently). */
+export function synthesisBodySchema(limits: RequestLimits) {
+  const finite = z.number().finite();
+  const mask = z
+    .object({
+      label: z.string().min(1).max(64),
+      png: z.string().optional(),
+      width: z.number().int().min(1).max(8192).optional(),
+      height: z.number().int().min(1).max(8192).optional(),
+      rle: z.array(z.number().int().min(0)).max(limits.maxMaskPixels + 1).optional(),
+    })
+    .strict()
+    .superRefine((m, ctx) => {
+      if ((m.png === undefined) === (m.rle === undefined)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['png'], message: 'give exactly one of png (base64 PNG) or rle (with width and height)' });
+      } else if (m.rle !== undefined && (m.width === undefined || m.height === undefined)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [m.width === undefined ? 'width' : 'height'], message: 'required with rle' });
+      } else if (m.png !== undefined && (m.width !== undefined || m.height !== undefined)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['width'], message: 'not allowed with png (the PNG has its own size)' });
+      } else if (m.width !== undefined && m.height !== undefined && m.width * m.height > limits.maxMaskPixels) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['width'], message: `width x height ${limit(limits.maxMaskPixels, 'CHEXGEN_MAX_MASK_PIXELS')}` });
+      }
+    });
+  return z
+    .object({
+      text: z.string().max(limits.maxTextLength, limit(limits.maxTextLength, 'CHEXGEN_MAX_TEXT_LENGTH')).optional(),
+      sex: z.enum(['F', 'M']).optional(),
+      age: z.number().int().min(0).max(120).optional(),
+      view: z.enum(['PA', 'AP', 'AP supine', 'lateral']).optional(),
+      boxes: z
+        .array(z.object({ label: z.string().min(1).max(64), x0: finite, y0: finite, x1: finite, y1: finite }).strict())
+        .max(limits.maxBoxes, limit(limits.maxBoxes, 'CHEXGEN_MAX_BOXES'))
+        .optional(),
+      sourceWidth: z.number().int().min(1).max(65535).optional(),
+      sourceHeight: z.number().int().min(1).max(65535).optional(),
+      masks: z.array(mask).max(limits.maxMasks, limit(limits.maxMasks, 'CHEXGEN_MAX_MASKS')).optional(),
+      count: z.number().int().min(1).max(limits.maxCount, limit(limits.maxCount, 'CHEXGEN_MAX_COUNT')).default(1),
+      seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+      steps: z.number().int().min(1).max(limits.maxSteps, limit(limits.maxSteps, 'CHEXGEN_MAX_STEPS')).optional(),
+      guidance: z.number().min(0).max(20).optional(),
+      spatialGuidance: z.number().min(0).max(20).optional(),
+      sampler: z.enum(SCHEDULER_NAMES).optional(),
+      model: z.string().min(1).max(128).optional(),
+      sourceStudy: z.string().max(64).regex(UID, 'must be a DICOM UID (digits and dots)').optional(),
+      idempotencyKey: z.string().regex(IDEMPOTENCY_KEY, '1-200 printable ASCII characters, no spaces').optional(),
+    })
+    .strict()
+    .refine((r) => (r.text ?? '').trim() !== '' || (r.boxes?.length ?? 0) > 0 || (r.masks?.length ?? 0) > 0, {
+      message: 'give at least one of text, masks or boxes',
+      path: ['text'],
+    });
+}
+
+/**
+ * Validates a `POST /api/v1/syntheses` body and brings masks to their stored form (run lengths; PNGs are decoded
+ * here). The idempotency key comes from the body or the `Idempotency-Key` header (both: they must agree).
+ * Throws INVALID_FIELD (400) naming the field and the rule.
+ */
+export async function parseSynthesisBody(
+  body: unknown,
+  limits: RequestLimits,
+  headerKey: string | undefined,
+): Promise<{ request: SubmittedSynthesis; idempotencyKey: string | null }> {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ChexgenError('INVALID_FIELD', 'body: expected a JSON object (Content-Type: application/json)', { field: 'body', status: 400 });
+  }
+  const parsed = synthesisBodySchema(limits).safeParse(body);
+  if (!parsed.success) throw zodIssuesToError(parsed.error);
+  const { masks, idempotencyKey: bodyKey, ...rest } = parsed.data;
+  if (headerKey !== undefined && !IDEMPOTENCY_KEY.test(headerKey)) {
+    throw new ChexgenError('INVALID_FIELD', 'Idempotency-Key: 1-200 printable ASCII characters, no spaces', { field: 'Idempotency-Key', status: 400 });
+  }
+  if (headerKey !== undefined && bodyKey !== undefined && headerKey !== bodyKey) {
+    throw new ChexgenError('INVALID_FIELD', 'idempotencyKey: differs from the Idempotency-Key header', { field: 'idempotencyKey', status: 400 });
+  }
+  const stored: StoredMask[] = [];
+  for (const [i, m] of (masks ?? []).entries()) {
+    if (m.png !== undefined) {
+      const decoded = await decodeMaskPng(m.png, limits.maxMaskPixels, `masks[${i}].png`);
+      stored.push({ label: m.label, width: decoded.width, height: decoded.height, rle: encodeMaskRuns(decoded.data) });
+    } else {
+      const width = m.width ?? 0;
+      const height = m.height ?? 0;
+      const data = decodeMaskRuns(m.rle ?? [], width, height, `masks[${i}].rle`); // the runs must cover width x height
+      stored.push({ label: m.label, width, height, rle: encodeMaskRuns(data) });
+    }
+  }
+  const request: SubmittedSynthesis = { ...rest, ...(masks !== undefined ? { masks: stored } : {}) };
+  return { request, idempotencyKey: headerKey ?? bodyKey ?? null };
+}

@@ -1,0 +1,134 @@
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { basename } from 'node:path';
+import { ChexgenError } from '../errors.js';
+import type { LoadedModel } from '../synthesis/synthesize.js';
+import type { JobMetrics, ImageMetrics } from './JobMetrics.js';
+import type { JobRunner } from './JobRunner.js';
+import type { JobStore } from './JobStore.js';
+import { isFinal, type Job, type JobEvent, type JobStatus, type SynthesisJobRequest } from './jobTypes.js';
+import { checkSynthesisRequest, previewPath } from './runSynthesisJob.js';
+
+/** A request as a client submits it: seed and model may be left to the server. */
+export type SubmittedSynthesis = Omit<SynthesisJobRequest, 'seed' | 'model'> & { seed?: number; model?: string };
+
+/** JSON with object keys sorted, so equal requests hash equally whatever the key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** Job counts and image metrics for `/metrics`. */
+export type JobMetricsReport = { jobs: Record<JobStatus, number> } & ImageMetrics;
+
+/**
+ * The job use cases the HTTP layer calls: submit (validate against the loaded model, fix the seed, store, wake the
+ * runner), read, cancel, follow and preview. Routes stay thin: parse, call one of these, respond.
+ */
+export class JobService {
+  constructor(
+    private readonly store: JobStore,
+    private readonly runner: JobRunner,
+    private readonly model: LoadedModel,
+    private readonly metricsSource: JobMetrics,
+    private readonly options: { maxQueuedJobs: number; previewDir: string },
+  ) {}
+
+  /** The model jobs run on. */
+  get modelName(): string {
+    return this.model.manifest.name;
+  }
+
+  /**
+   * Queues a synthesis. With an idempotency key already used for the same request, returns that job
+   * (`created: false`); used for another request, IDEMPOTENCY_CONFLICT. The seed, when not given, is drawn here
+   * and stored, so the job is reproducible and survives restarts with the same pixels.
+   */
+  submit(submitted: SubmittedSynthesis, idempotencyKey: string | null): { job: Job; created: boolean } {
+    if (!this.runner.accepting) throw new ChexgenError('UNAVAILABLE', 'the server is shutting down', { status: 503 });
+    const requestHash = createHash('sha256').update(canonicalJson(submitted)).digest('hex');
+    // the model may be named as in model.json or by its folder name (as CHEXGEN_MODEL and --model do)
+    const model = submitted.model === undefined || submitted.model === basename(this.model.dir) ? this.model.manifest.name : submitted.model;
+    const request: SynthesisJobRequest = { ...submitted, model, seed: submitted.seed ?? randomInt(0, 2 ** 31) };
+    const { steps } = checkSynthesisRequest(request, this.model);
+    const replay = idempotencyKey !== null && this.store.findByIdempotencyKey(idempotencyKey) !== undefined;
+    if (!replay && this.store.countByStatus().queued >= this.options.maxQueuedJobs) {
+      throw new ChexgenError('UNAVAILABLE', `the queue is full (${this.options.maxQueuedJobs} jobs, CHEXGEN_MAX_QUEUED_JOBS); try again later`, { status: 503 });
+    }
+    const outcome = this.store.insert({
+      id: randomUUID(), request, requestHash, idempotencyKey,
+      progress: { image: 0, count: request.count, step: 0, steps, fraction: 0 },
+    });
+    if (outcome.created) this.runner.notify();
+    return outcome;
+  }
+
+  /** The job with its freshest progress; NOT_FOUND when there is none. */
+  get(id: string): Job {
+    const job = this.store.get(id);
+    if (job === undefined) throw new ChexgenError('NOT_FOUND', `no synthesis job ${id}`, { field: 'id', status: 404 });
+    const live = job.status === 'running' ? this.runner.liveProgress(id) : undefined;
+    return live === undefined ? job : { ...job, progress: live };
+  }
+
+  /**
+   * Cancels a job and waits up to `waitMs` for a running one to stop (it stops between two steps). A job that has
+   * already ended is JOB_FINISHED. Returns the job as it is then.
+   */
+  async cancel(id: string, waitMs = 5000): Promise<Job> {
+    const job = this.get(id);
+    if (isFinal(job.status)) throw new ChexgenError('JOB_FINISHED', `job ${id} has already ${job.status === 'canceled' ? 'been canceled' : job.status}`, { field: 'id', status: 409 });
+    const ended = new AbortController();
+    const unsubscribe = this.runner.subscribe(id, (event) => {
+      if (event.type === 'done' || (event.type === 'status' && event.status === 'queued')) ended.abort();
+    });
+    try {
+      if (this.runner.cancel(id) === 'canceling') {
+        await Promise.race([once(ended.signal, 'abort'), new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+      }
+    } finally {
+      unsubscribe();
+    }
+    return this.get(id);
+  }
+
+  /** See {@link JobRunner.subscribe}. */
+  subscribe(id: string, listener: (event: JobEvent) => void): () => void {
+    return this.runner.subscribe(id, listener);
+  }
+
+  /** The 8-bit PNG preview of image `index` of a job; NOT_FOUND until that image is done. */
+  async preview(id: string, index: number): Promise<Buffer> {
+    const job = this.get(id);
+    if (!job.results.some((r) => r.index === index)) {
+      throw new ChexgenError('NOT_FOUND', `job ${id} has no image ${index} (yet)`, { field: 'index', status: 404 });
+    }
+    try {
+      return await readFile(previewPath(this.options.previewDir, id, index));
+    } catch (cause) {
+      throw new ChexgenError('NOT_FOUND', `the preview of image ${index} of job ${id} is gone`, { field: 'index', status: 404, cause });
+    }
+  }
+
+  metrics(): JobMetricsReport {
+    return { jobs: this.store.countByStatus(), ...this.metricsSource.snapshot() };
+  }
+
+  /** Whether the job database answers. */
+  databaseReady(): boolean {
+    try {
+      return this.store.ping();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether the runner takes jobs. */
+  get accepting(): boolean {
+    return this.runner.accepting;
+  }
+}

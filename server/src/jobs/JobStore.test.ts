@@ -1,0 +1,83 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ChexgenError } from '../errors.js';
+import { JobStore, type NewJob } from './JobStore.js';
+
+const progress = { image: 0, count: 1, step: 0, steps: 2, fraction: 0 };
+const newJob = (id: string, key: string | null = null, hash = 'h1'): NewJob => ({
+  id, request: { text: 'x', count: 1, seed: 1, model: 'm' }, requestHash: hash, idempotencyKey: key, progress,
+});
+
+async function openStore(): Promise<{ path: string; store: JobStore }> {
+  const path = join(await mkdtemp(join(tmpdir(), 'chexgen-jobs-')), 'jobs.sqlite');
+  return { path, store: JobStore.open(path) };
+}
+
+describe('JobStore (SQLite in a temp dir)', () => {
+  it('when jobs are claimed, then the oldest queued comes first, as running with one more attempt', async () => {
+    const { store } = await openStore();
+    store.insert(newJob('a'));
+    store.insert(newJob('b'));
+    expect(store.claimNext()).toMatchObject({ id: 'a', status: 'running', attempts: 1 });
+    expect(store.claimNext()).toMatchObject({ id: 'b', status: 'running' });
+    expect(store.claimNext()).toBeUndefined();
+    expect(store.countByStatus()).toEqual({ queued: 0, running: 2, succeeded: 0, failed: 0, canceled: 0 });
+    store.close();
+  });
+
+  it('when an idempotency key comes again, then the first job is returned; with another request hash, a conflict', async () => {
+    const { store } = await openStore();
+    const first = store.insert(newJob('a', 'k'));
+    expect(first.created).toBe(true);
+    expect(store.insert(newJob('b', 'k'))).toMatchObject({ created: false, job: { id: 'a' } });
+    expect(() => store.insert(newJob('c', 'k', 'h2'))).toThrow(ChexgenError);
+    expect(store.get('b')).toBeUndefined();
+    store.close();
+  });
+
+  it('when the process died with jobs running, then reopening requeues them, cancels flagged ones, fails worn-out ones', async () => {
+    const { path, store } = await openStore();
+    for (const id of ['a', 'b', 'c']) store.insert(newJob(id));
+    store.claimNext(); // a
+    store.saveResult('a', { index: 0, seed: 1, StudyInstanceUID: '1.2.3', SeriesInstanceUIDs: ['1.2.3.1'], delivered: true });
+    store.claimNext(); // b
+    expect(store.requestCancel('b')).toBe('flagged');
+    for (let i = 0; i < 3; i++) {
+      store.claimNext(); // c, started three times
+      if (i < 2) store.requeue('c');
+    }
+    store.close(); // "crash": three jobs left running
+
+    const reopened = JobStore.open(path);
+    expect(reopened.countByStatus().running).toBe(3);
+    expect(reopened.recoverInterrupted(3)).toEqual({ requeued: ['a'], canceled: ['b'], failed: ['c'] });
+    expect(reopened.get('a')).toMatchObject({ status: 'queued', attempts: 1, results: [{ index: 0, delivered: true }] });
+    expect(reopened.get('b')?.status).toBe('canceled');
+    expect(reopened.get('c')).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'INTERRUPTED' } });
+    reopened.close();
+  });
+
+  it('when a second store opens the same file, then it is refused while the first holds it', async () => {
+    const { path, store } = await openStore();
+    expect(() => JobStore.open(path)).toThrow(/in use by another chexgen server/);
+    store.close();
+    JobStore.open(path).close();
+  });
+
+  it('when a cancel is asked, then a queued job ends at once, a running one is flagged, a final one stays', async () => {
+    const { store } = await openStore();
+    store.insert(newJob('a'));
+    store.insert(newJob('b'));
+    store.claimNext();
+    expect(store.requestCancel('b')).toBe('canceled');
+    expect(store.requestCancel('a')).toBe('flagged');
+    expect(store.get('a')).toMatchObject({ status: 'running', cancelRequested: true });
+    expect(store.finish('a', 'canceled')).toBe(true);
+    expect(store.finish('a', 'succeeded')).toBe(false);
+    expect(store.requestCancel('a')).toBe('final');
+    expect(() => store.requestCancel('zzz')).toThrow(/no job zzz/);
+    store.close();
+  });
+});

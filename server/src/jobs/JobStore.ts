@@ -1,0 +1,235 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { ChexgenError } from '../errors.js';
+import type { Job, JobError, JobProgress, JobResult, JobStatus, SynthesisJobRequest } from './jobTypes.js';
+
+/** The schema, version 1. `user_version` tells later versions what to migrate. */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  id               TEXT PRIMARY KEY,
+  kind             TEXT NOT NULL CHECK (kind IN ('synthesis')),
+  request          TEXT NOT NULL,
+  request_hash     TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'canceled')),
+  progress         TEXT NOT NULL,
+  results          TEXT NOT NULL DEFAULT '[]',
+  error            TEXT,
+  idempotency_key  TEXT UNIQUE,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
+`;
+
+type Row = {
+  id: string; kind: 'synthesis'; request: string; request_hash: string; status: JobStatus; progress: string; results: string;
+  error: string | null; idempotency_key: string | null; cancel_requested: number; attempts: number; created_at: string; updated_at: string;
+};
+
+function toJob(row: Row): Job {
+  return {
+    id: row.id,
+    kind: row.kind,
+    request: JSON.parse(row.request) as SynthesisJobRequest,
+    requestHash: row.request_hash,
+    status: row.status,
+    progress: JSON.parse(row.progress) as JobProgress,
+    results: JSON.parse(row.results) as JobResult[],
+    error: row.error === null ? null : (JSON.parse(row.error) as JobError),
+    idempotencyKey: row.idempotency_key,
+    cancelRequested: row.cancel_requested !== 0,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** What {@link JobStore.insert} needs. */
+export type NewJob = { id: string; request: SynthesisJobRequest; requestHash: string; idempotencyKey: string | null; progress: JobProgress };
+
+/**
+ * The durable job queue: one SQLite file (better-sqlite3, WAL, synchronous=FULL, so a job is on disk before the API
+ * answers 202), locked exclusively by the one process that has it open. Every state change is one statement or one transaction; the runner is the only writer of running
+ * jobs. All methods are synchronous (better-sqlite3), which also makes check-then-insert free of races in-process.
+ */
+export class JobStore {
+  private readonly db: Database.Database;
+
+  private constructor(path: string, private readonly now: () => Date) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    try {
+      this.db.pragma('busy_timeout = 2000');
+      // One server per data dir: the first write takes an exclusive lock held until close (released by the OS
+      // if the process dies), so a second server on the same folder cannot requeue jobs the first one runs.
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.exec(SCHEMA);
+      this.db.pragma('user_version = 1');
+    } catch (error) {
+      this.db.close();
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new ChexgenError('UNAVAILABLE', `${path} is in use by another chexgen server: run one server per CHEXGEN_DATA_DIR`, {
+          field: 'CHEXGEN_DATA_DIR', cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Opens (creating if needed) the database at `path`, e.g. `<dataDir>/jobs.sqlite`. */
+  static open(path: string, options: { now?: () => Date } = {}): JobStore {
+    return new JobStore(path, options.now ?? (() => new Date()));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+
+  /**
+   * Inserts a queued job, or returns the job that already holds `idempotencyKey` (`created: false`). The same key
+   * with a different request hash is IDEMPOTENCY_CONFLICT.
+   */
+  insert(job: NewJob): { job: Job; created: boolean } {
+    return this.db.transaction(() => {
+      if (job.idempotencyKey !== null) {
+        const existing = this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(job.idempotencyKey) as Row | undefined;
+        if (existing !== undefined) {
+          if (existing.request_hash !== job.requestHash) {
+            throw new ChexgenError('IDEMPOTENCY_CONFLICT', `idempotencyKey: the key was already used for job ${existing.id} with a different request`, {
+              field: 'idempotencyKey', status: 422,
+            });
+          }
+          return { job: toJob(existing), created: false };
+        }
+      }
+      const at = this.stamp();
+      this.db
+        .prepare(`INSERT INTO jobs (id, kind, request, request_hash, status, progress, idempotency_key, created_at, updated_at)
+                  VALUES (?, 'synthesis', ?, ?, 'queued', ?, ?, ?, ?)`)
+        .run(job.id, JSON.stringify(job.request), job.requestHash, JSON.stringify(job.progress), job.idempotencyKey, at, at);
+      return { job: this.require(job.id), created: true };
+    })();
+  }
+
+  get(id: string): Job | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    return row === undefined ? undefined : toJob(row);
+  }
+
+  findByIdempotencyKey(key: string): Job | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(key) as Row | undefined;
+    return row === undefined ? undefined : toJob(row);
+  }
+
+  private require(id: string): Job {
+    const job = this.get(id);
+    if (job === undefined) throw new ChexgenError('NOT_FOUND', `no job ${id}`, { field: 'id', status: 404 });
+    return job;
+  }
+
+  /** The oldest queued job, now `running` with one more attempt; undefined when none waits. */
+  claimNext(): Job | undefined {
+    const row = this.db
+      .prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ?
+                WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY rowid LIMIT 1) RETURNING *`)
+      .get(this.stamp()) as Row | undefined;
+    return row === undefined ? undefined : toJob(row);
+  }
+
+  /**
+   * After a crash: jobs left `running` go back to `queued` (they resume where their recorded results end); those
+   * whose cancellation was asked for become `canceled`, and those already started `maxAttempts` times `failed`.
+   * Returns the ids per outcome.
+   */
+  recoverInterrupted(maxAttempts: number): { requeued: string[]; canceled: string[]; failed: string[] } {
+    return this.db.transaction(() => {
+      const rows = this.db.prepare(`SELECT id, attempts, cancel_requested FROM jobs WHERE status = 'running'`).all() as Row[];
+      const out = { requeued: [] as string[], canceled: [] as string[], failed: [] as string[] };
+      for (const row of rows) {
+        if (row.cancel_requested !== 0) {
+          this.finish(row.id, 'canceled');
+          out.canceled.push(row.id);
+        } else if (row.attempts >= maxAttempts) {
+          this.finish(row.id, 'failed', {
+            code: 'INTERRUPTED', message: `the job was interrupted ${row.attempts} times (server crash or kill); not retried again`,
+          });
+          out.failed.push(row.id);
+        } else {
+          this.requeue(row.id);
+          out.requeued.push(row.id);
+        }
+      }
+      return out;
+    })();
+  }
+
+  /** Puts a running job back in the queue (graceful shutdown); its recorded results are kept. */
+  requeue(id: string): void {
+    this.db.prepare(`UPDATE jobs SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'running'`).run(this.stamp(), id);
+  }
+
+  updateProgress(id: string, progress: JobProgress): void {
+    this.db.prepare('UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(progress), this.stamp(), id);
+  }
+
+  /** Records (or replaces) the result of image `result.index`. */
+  saveResult(id: string, result: JobResult): Job {
+    return this.db.transaction(() => {
+      const job = this.require(id);
+      const results = [...job.results.filter((r) => r.index !== result.index), result].sort((a, b) => a.index - b.index);
+      this.db.prepare('UPDATE jobs SET results = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(results), this.stamp(), id);
+      return { ...job, results };
+    })();
+  }
+
+  /** Ends a job. Only a job that is not final yet changes; returns whether it did. */
+  finish(id: string, status: 'succeeded' | 'failed' | 'canceled', error: JobError | null = null, progress?: JobProgress): boolean {
+    const info = this.db
+      .prepare(`UPDATE jobs SET status = ?, error = ?, progress = COALESCE(?, progress), updated_at = ?
+                WHERE id = ? AND status IN ('queued', 'running')`)
+      .run(status, error === null ? null : JSON.stringify(error), progress === undefined ? null : JSON.stringify(progress), this.stamp(), id);
+    return info.changes === 1;
+  }
+
+  /**
+   * Asks for cancellation: a queued job is canceled at once (`canceled`); a running one is flagged (`flagged`) so that
+   * the runner, or a restart after a crash, cancels it; a final job is left as it is (`final`).
+   */
+  requestCancel(id: string): 'canceled' | 'flagged' | 'final' {
+    return this.db.transaction(() => {
+      const job = this.require(id);
+      if (job.status === 'queued') {
+        this.finish(id, 'canceled');
+        return 'canceled' as const;
+      }
+      if (job.status === 'running') {
+        this.db.prepare('UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?').run(this.stamp(), id);
+        return 'flagged' as const;
+      }
+      return 'final' as const;
+    })();
+  }
+
+  /** Number of jobs per status (every status present, 0 when none). */
+  countByStatus(): Record<JobStatus, number> {
+    const counts: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
+    for (const row of this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as { status: JobStatus; n: number }[]) {
+      counts[row.status] = row.n;
+    }
+    return counts;
+  }
+
+  /** Cheap liveness check of the database file. */
+  ping(): boolean {
+    return (this.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+  }
+}

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { ChexgenError } from '../errors.js';
+import { decodeMaskRuns, encodeMaskRuns } from './maskRuns.js';
+
+describe('maskRuns', () => {
+  it('when a mask is encoded and decoded, then it comes back as 0/1 with the same shape', () => {
+    const mask = new Uint8Array([255, 255, 0, 0, 7, 0, 0, 0, 1]);
+    const runs = encodeMaskRuns(mask);
+    expect(runs).toEqual([0, 2, 2, 1, 3, 1]);
+    expect([...decodeMaskRuns(runs, 3, 3, 'm')]).toEqual([1, 1, 0, 0, 1, 0, 0, 0, 1]);
+    expect(encodeMaskRuns(new Uint8Array(4))).toEqual([4]);
+  });
+
+  it('when runs do not add up or are not integers, then the error names the field', () => {
+    expect(() => decodeMaskRuns([1, 2], 2, 2, 'masks[0].rle')).toThrow(/masks\[0\]\.rle: the runs cover 3 pixels; width x height is 4/);
+    expect(() => decodeMaskRuns([1, -1, 4], 2, 2, 'masks[0].rle')).toThrow(ChexgenError);
+    expect(() => decodeMaskRuns([1.5, 2.5], 2, 2, 'masks[1].rle')).toThrow(/masks\[1\]\.rle\[0\]/);
+    expect(() => decodeMaskRuns([1e12, 1], 2, 2, 'r')).toThrow(/cover/);
+  });
+});

@@ -1,0 +1,172 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assembleSyntheticStudy } from '../dicom/assembleSyntheticStudy.js';
+import type { SoftwareIdentity } from '../dicom/WriterContext.js';
+import type { InstanceSink, Outbox } from '../delivery/Outbox.js';
+import { ChexgenError } from '../errors.js';
+import { buildGenerationRecord } from '../synthesis/generationRecord.js';
+import { planSynthesis } from '../synthesis/synthesisRequest.js';
+import { synthesize, SynthesisCanceledError, type LoadedModel } from '../synthesis/synthesize.js';
+import { jobWriterContext } from './jobWriterContext.js';
+import type { Job, JobProgress, JobResult, SynthesisJobRequest } from './jobTypes.js';
+import { decodeMaskRuns } from './maskRuns.js';
+import { renderPreviewPng } from './renderPreviewPng.js';
+
+/** What a synthesis job runs with: the one loaded model, the outbox and the store it delivers to. */
+export type SynthesisJobDeps = {
+  model: LoadedModel;
+  outbox: Outbox;
+  sink: InstanceSink;
+  /** Previews go to `<previewDir>/<jobId>/<index>.png`. */
+  previewDir: string;
+  software: SoftwareIdentity;
+};
+
+/** How the runner follows and steers a job. `onResult` must persist the result before it returns. */
+export type SynthesisJobHooks = {
+  signal?: AbortSignal;
+  onProgress?: (progress: JobProgress) => void;
+  onResult?: (result: JobResult) => void;
+  /** Wall time of one image: generation, DICOM encoding, preview and outbox (not the delivery). */
+  onImageDone?: (milliseconds: number) => void;
+  /** How long undelivered studies are retried before the job fails with PACS_UNAVAILABLE (default 10 min). */
+  deliveryTimeoutMs?: number;
+  /** Longest pause between delivery attempts (default 30 s; the first is 1 s, then doubling). */
+  maxRetryDelayMs?: number;
+};
+
+/** Where a preview lives. */
+export function previewPath(previewDir: string, jobId: string, index: number): string {
+  return join(previewDir, jobId, `${index}.png`);
+}
+
+/** The request as planSynthesis takes it: masks decoded from their run lengths. */
+function planInput(request: SynthesisJobRequest) {
+  const { masks, model: _model, sourceStudy: _sourceStudy, ...rest } = request;
+  return {
+    ...rest,
+    masks: masks?.map((m, i) => ({ label: m.label, width: m.width, height: m.height, data: decodeMaskRuns(m.rle, m.width, m.height, `masks[${i}].rle`) })),
+  };
+}
+
+/**
+ * Validates a stored request against the loaded model as the job will run it (labels, sampler, sizes): the API calls
+ * this at submission so a bad request is refused with 400 instead of failing later. Returns the number of steps.
+ */
+export function checkSynthesisRequest(request: SynthesisJobRequest, model: LoadedModel): { steps: number } {
+  if (request.model !== model.manifest.name) {
+    throw new ChexgenError('INVALID_FIELD', `model: "${request.model}" is not loaded; this server runs ${model.manifest.name}`, {
+      field: 'model', status: 400,
+    });
+  }
+  return { steps: planSynthesis(planInput(request), model.manifest).plan.steps };
+}
+
+function progressOf(image: number, step: number, count: number, steps: number): JobProgress {
+  return { image, count, step, steps, fraction: Math.min(1, (image * steps + step) / (count * steps)) };
+}
+
+async function writePreview(path: string, png: Buffer): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, png);
+  await rename(temp, path);
+}
+
+/** One delivery attempt of a queued study; true when the store has it. */
+async function deliverOnce(outbox: Outbox, sink: InstanceSink, studyUid: string): Promise<boolean> {
+  if (!(await outbox.has(studyUid))) return true; // delivered earlier (a batch leaves the outbox only when stored)
+  try {
+    return (await outbox.deliver(studyUid, sink)) === null;
+  } catch {
+    return !(await outbox.has(studyUid)); // delivered meanwhile by someone else (e.g. `chexgen deliver`)
+  }
+}
+
+/**
+ * Runs one synthesis job to the end: for each image not yet recorded, generate it (seed + index; cancellable
+ * between steps), build its synthetic study with UIDs derived from the job id and the image index, write a preview,
+ * queue the study in the outbox, record the result, and deliver it. Studies the store refused or could not take are
+ * retried with backoff until `deliveryTimeoutMs`.
+ *
+ * Exactly once: a result is recorded only after its study is in the outbox, and a batch leaves the outbox only after
+ * the store accepted every instance. A run after a crash skips recorded images; an image whose result was lost is
+ * generated again with the same seed and gets the same UIDs (jobWriterContext), so its second STOW replaces the
+ * same instances rather than adding new ones.
+ *
+ * @throws SynthesisCanceledError when `signal` fires; ChexgenError for bad requests and PACS_UNAVAILABLE.
+ */
+export async function runSynthesisJob(
+  job: Pick<Job, 'id' | 'request' | 'results' | 'createdAt'>,
+  deps: SynthesisJobDeps,
+  hooks: SynthesisJobHooks = {},
+): Promise<JobResult[]> {
+  const { model, outbox, sink } = deps;
+  const { request } = job;
+  checkSynthesisRequest(request, model);
+  const { plan, summary } = planSynthesis(planInput(request), model.manifest);
+  const results = new Map(job.results.map((r) => [r.index, r]));
+  const record = (result: JobResult): void => {
+    results.set(result.index, result);
+    hooks.onResult?.(result);
+  };
+  const aborted = (): void => {
+    if (hooks.signal?.aborted) throw new SynthesisCanceledError();
+  };
+
+  for (let index = 0; index < plan.count; index++) {
+    if (results.has(index)) continue;
+    aborted();
+    const started = performance.now();
+    hooks.onProgress?.(progressOf(index, 0, plan.count, plan.steps));
+    const generated = await synthesize(model, { ...plan, count: 1, seed: plan.seed + index }, {
+      signal: hooks.signal,
+      onProgress: (p) => hooks.onProgress?.(progressOf(index, p.step, plan.count, plan.steps)),
+    });
+    const [image] = generated.images;
+    const generationRecord = buildGenerationRecord({
+      manifest: model.manifest, plan, summary, index, resampling: null,
+      fields: { text: request.text, sex: request.sex, age: request.age, view: request.view },
+    });
+    const study = assembleSyntheticStudy({
+      image, record: generationRecord, channels: model.manifest.conditions.channels,
+      ctx: jobWriterContext(job.id, index, new Date(job.createdAt), deps.software),
+      sourceStudy: request.sourceStudy !== undefined ? { StudyInstanceUID: request.sourceStudy } : undefined,
+    });
+    await writePreview(previewPath(deps.previewDir, job.id, index), await renderPreviewPng(image));
+    if (!(await outbox.has(study.studyInstanceUid))) await outbox.enqueue(study.studyInstanceUid, study.objects.map((o) => o.bytes));
+    const result: JobResult = {
+      index, seed: plan.seed + index, StudyInstanceUID: study.studyInstanceUid,
+      SeriesInstanceUIDs: [...new Set(study.objects.map((o) => o.seriesInstanceUid))], delivered: false,
+    };
+    record(result);
+    hooks.onImageDone?.(performance.now() - started);
+    if (await deliverOnce(outbox, sink, result.StudyInstanceUID)) record({ ...result, delivered: true });
+  }
+
+  const deadline = performance.now() + (hooks.deliveryTimeoutMs ?? 600_000);
+  let delay = Math.min(1000, hooks.maxRetryDelayMs ?? 30_000);
+  for (;;) {
+    for (const result of [...results.values()].filter((r) => !r.delivered)) {
+      aborted();
+      if (await deliverOnce(outbox, sink, result.StudyInstanceUID)) record({ ...result, delivered: true });
+    }
+    const waiting = [...results.values()].filter((r) => !r.delivered);
+    if (waiting.length === 0) break;
+    if (performance.now() + delay > deadline) {
+      throw new ChexgenError(
+        'PACS_UNAVAILABLE',
+        `${waiting.length} stud(ies) could not be delivered (${waiting.map((r) => r.StudyInstanceUID).join(', ')}); they wait in the outbox `
+          + 'and are delivered when the server restarts or by `chexgen deliver`',
+      );
+    }
+    try {
+      await sleep(delay, undefined, { signal: hooks.signal });
+    } catch {
+      throw new SynthesisCanceledError();
+    }
+    delay = Math.min(delay * 2, hooks.maxRetryDelayMs ?? 30_000);
+  }
+  return [...results.values()].sort((a, b) => a.index - b.index);
+}

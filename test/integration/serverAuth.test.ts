@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChexgenError } from '../../server/src/errors.js';
+import { isLoopbackHost } from '../../server/src/http/requireApiToken.js';
+import type { ServerHandle } from '../../server/src/http/startServer.js';
+import { apiClient, newDataDir, startTestServer } from '../helpers/testServer.js';
+
+// Bound beyond loopback, the server requires CHEXGEN_API_TOKEN as a bearer token on /api and /metrics.
+const TOKEN = 'test-token-0123456789abcdef';
+
+describe('synthesis server security', () => {
+  let server: ServerHandle;
+  let base: string;
+
+  beforeAll(async () => {
+    server = await startTestServer(await newDataDir(), { host: '0.0.0.0', apiToken: TOKEN });
+    base = `http://127.0.0.1:${server.port}`;
+  }, 600_000);
+  afterAll(async () => server?.close());
+
+  it('when HOST is not loopback and no token is set, then the server refuses to start, naming CHEXGEN_API_TOKEN', async () => {
+    const start = startTestServer(await newDataDir(), { host: '0.0.0.0' });
+    await expect(start).rejects.toBeInstanceOf(ChexgenError);
+    await expect(start).rejects.toMatchObject({ code: 'INVALID_FIELD', field: 'CHEXGEN_API_TOKEN' });
+  });
+
+  it('when the token is missing or wrong, then /api and /metrics answer 401; with it they work; probes stay open', async () => {
+    const anonymous = apiClient(base);
+    const missing = await anonymous.get('/api/v1/models');
+    expect(missing).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } });
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+    expect((await anonymous.post('/api/v1/syntheses', { text: 'x' })).status).toBe(401);
+    expect((await anonymous.get('/metrics')).status).toBe(401);
+    expect((await apiClient(base, 'wrong-token-0123456789').get('/api/v1/models')).status).toBe(401);
+    expect((await anonymous.get('/healthz')).status).toBe(200);
+    expect((await anonymous.get('/readyz')).status).toBe(200);
+    const authorized = apiClient(base, TOKEN);
+    expect((await authorized.get('/api/v1/models')).status).toBe(200);
+    expect((await authorized.get('/metrics')).status).toBe(200);
+    expect((await authorized.post('/api/v1/syntheses', { text: 'Cardiomegaly.', steps: 1 })).status).toBe(202);
+  });
+
+  it('when a host is loopback, then it is recognised as such', () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.1.2.3']) expect(isLoopbackHost(host)).toBe(true);
+    for (const host of ['0.0.0.0', '::', '192.168.1.5', 'example.org']) expect(isLoopbackHost(host)).toBe(false);
+  });
+});

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerHandle } from '../../server/src/http/startServer.js';
+import { orthancAvailability, OrthancServer } from '../helpers/orthanc.js';
+import { apiClient, newDataDir, startTestServer, waitForJob } from '../helpers/testServer.js';
+
+// The server delivering to a real Orthanc over DICOMweb, including an Orthanc outage during a job.
+const inCi = (process.env.CI ?? '') !== '' && !['false', '0'].includes(process.env.CI ?? '');
+const orthanc = orthancAvailability();
+const skip = !orthanc.ok && !inCi;
+if (skip) console.warn(`server + Orthanc tests skipped: ${orthanc.reason}; set CI=true to make this a failure`);
+
+describe.skipIf(skip)('synthesis server with a real Orthanc', () => {
+  let pacs: OrthancServer;
+  let server: ServerHandle;
+  let api: ReturnType<typeof apiClient>;
+  const instancesOf = async (uid: string) => ((await (await fetch(`${pacs.dicomWebUrl}/studies/${uid}/instances`)).json()) as unknown[]).length;
+  const studiesWith = async (uid: string) =>
+    ((await (await fetch(`${pacs.dicomWebUrl}/studies?StudyInstanceUID=${uid}`)).json()) as unknown[]).length;
+
+  beforeAll(async () => {
+    pacs = await OrthancServer.create();
+    server = await startTestServer(await newDataDir(), { pacsUrl: pacs.dicomWebUrl });
+    api = apiClient(server.url);
+  }, 600_000);
+  afterAll(async () => {
+    await server?.close();
+    await pacs?.dispose();
+  });
+
+  it('when a job runs, then its study is in Orthanc with image, SEG and SR', async () => {
+    const { body } = await api.post('/api/v1/syntheses', { text: 'Cardiomegaly.', masks: [{ label: 'heart', width: 2, height: 2, rle: [1, 2, 1] }], steps: 2, seed: 3 });
+    const job = await waitForJob(api, body.id);
+    expect(job.status).toBe('succeeded');
+    expect(await instancesOf(job.results[0].StudyInstanceUID)).toBe(3);
+    expect((await api.get('/readyz')).body.checks.store).toMatchObject({ ok: true });
+  });
+
+  it('when Orthanc is down during a job, then the study waits, and arrives once when Orthanc is back', async () => {
+    await pacs.stop();
+    const { body } = await api.post('/api/v1/syntheses', { text: 'Effusion.', steps: 2, seed: 8 });
+    const waiting = await waitForJob(api, body.id, (j) => j.results.length === 1);
+    expect(waiting).toMatchObject({ status: 'running', results: [{ delivered: false }] });
+    let ready = await api.get('/readyz'); // cached for 5 s
+    for (let i = 0; i < 50 && ready.status === 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      ready = await api.get('/readyz');
+    }
+    expect(ready).toMatchObject({ status: 503, body: { status: 'not ready', checks: { store: { ok: false } } } });
+    await pacs.start();
+    const job = await waitForJob(api, body.id, undefined, 120_000);
+    expect(job).toMatchObject({ status: 'succeeded', results: [{ delivered: true }] });
+    const uid = job.results[0].StudyInstanceUID;
+    expect(await studiesWith(uid)).toBe(1);
+    expect(await instancesOf(uid)).toBe(2);
+  }, 180_000);
+});
