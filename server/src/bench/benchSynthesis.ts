@@ -87,11 +87,13 @@ async function run(opts: Options): Promise<void> {
   let lagMs = 0;
   let cfgBatch = 2;
   let guidance = 0;
+  let executionProvider = '';
   try {
     const { plan } = planSynthesis({ text: opts.text, seed: opts.seed, steps: opts.steps, sampler: opts.sampler }, model.manifest);
     guidance = plan.guidance;
     cfgBatch = guidancePasses(plan.guidance, plan.spatialGuidance, plan.conditions.present.some((p) => p > 0)).length;
     const warm = await synthesize(model, plan);
+    executionProvider = warm.executionProvider;
     progress(`warm-up image ${warm.timings.totalMs.toFixed(0)} ms (${warm.timings.stepMs.toFixed(1)} ms/step, ${warm.executionProvider})`);
     const probe = await MatMulProbe.open({
       shape: DEFAULT_MATMUL_CHAIN, intraOpThreads: config.threads, allowSpinning: config.spinning, warmupRuns: 3,
@@ -182,7 +184,7 @@ async function run(opts: Options): Promise<void> {
     other_cpu_load_pct: otherLoad.map((p) => (p === null ? null : round(p, 0))),
     load_ms: round(loadMs),
     sampler: opts.sampler, guidance, cfg_batch: cfgBatch, resolution: model.manifest.resolution,
-    threads: config.threads, threads_resolved: config.threads || cores, spinning: config.spinning, execution_provider: 'cpu',
+    threads: config.threads, threads_resolved: config.threads || cores, spinning: config.spinning, execution_provider: executionProvider,
     gflop_by_graph: flops.gflop_per_image_by_graph,
     machine_gflops_probes: rates.map((g) => round(g)),
     matmul_probe: { ...DEFAULT_MATMUL_CHAIN, rows_x_inner_x_cols: `${DEFAULT_MATMUL_CHAIN.m}x${DEFAULT_MATMUL_CHAIN.k}x${DEFAULT_MATMUL_CHAIN.n}` },
