@@ -1,10 +1,4 @@
-import { normaliseLabel, type ConditionChannel } from '../synthesis/conditioning.js';
-
-// The synonyms conditioning.ts accepts for box classes (kept in step with its BOX_SYNONYMS, which is not exported).
-const BOX_SYNONYMS: Readonly<Record<string, string>> = {
-  pneumonia: 'opacity', infiltrate: 'opacity', infiltration: 'opacity', consolidation: 'opacity',
-  lung_right: 'right_lung', lung_left: 'left_lung',
-};
+import { BOX_SYNONYMS, normaliseLabel, type ConditionChannel } from '../synthesis/conditioning.js';
 
 /**
  * The model box class a request label stands for (`Nodule` -> `nodule`, `pneumonia` -> `opacity`), checked

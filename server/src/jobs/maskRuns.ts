@@ -1,25 +1,8 @@
 import { ChexgenError } from '../errors.js';
+import { encodeRuns } from '../synthesis/generationRecord.js';
 
-/**
- * Run lengths of a binary mask (non-zero = inside), row-major: alternating runs of 0 and 1 starting with a run of 0
- * (possibly 0 long). The same layout as the generation record's condition planes.
- */
-export function encodeMaskRuns(data: Uint8Array): number[] {
-  const runs: number[] = [];
-  let value = 0;
-  let length = 0;
-  for (const v of data) {
-    const bit = v !== 0 ? 1 : 0;
-    if (bit === value) length++;
-    else {
-      runs.push(length);
-      value = bit;
-      length = 1;
-    }
-  }
-  runs.push(length);
-  return runs;
-}
+/** Run lengths of a binary mask (non-zero = inside): the generation record's layout, so the same encoder. */
+export const encodeMaskRuns: (data: Uint8Array) => number[] = encodeRuns;
 
 /**
  * Inverse of {@link encodeMaskRuns}: a width x height mask of 0 and 1. Throws INVALID_FIELD at `field` when a run

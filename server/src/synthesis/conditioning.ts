@@ -12,7 +12,7 @@ export type MaskCondition = { label: string; width: number; height: number; data
 export type ConditionPlanes = { planes: Float32Array; present: Float32Array; channels: number; size: number };
 
 // Words users and viewers write for our box classes (the training data mapped the same ones).
-const BOX_SYNONYMS: Record<string, string> = {
+export const BOX_SYNONYMS: Record<string, string> = {
   pneumonia: 'opacity', infiltrate: 'opacity', infiltration: 'opacity', consolidation: 'opacity',
   right_lung: 'right_lung', left_lung: 'left_lung', lung_right: 'right_lung', lung_left: 'left_lung',
 };

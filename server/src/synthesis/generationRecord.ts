@@ -34,13 +34,14 @@ export type GenerationRecord = {
   resampling: Resampling;
 };
 
-/** Run lengths of a {0,1} plane, starting with a run of zeros (possibly 0 long). */
-export function encodeRuns(plane: Float32Array): number[] {
+/** Run lengths of a binary plane or mask (> 0.5 = inside, so {0,1} floats and 0/255 bytes alike), row-major,
+ * starting with a run of zeros (possibly 0 long). */
+export function encodeRuns(plane: ArrayLike<number>): number[] {
   const runs: number[] = [];
   let value = 0;
   let length = 0;
-  for (const v of plane) {
-    const bit = v > 0.5 ? 1 : 0;
+  for (let i = 0; i < plane.length; i++) {
+    const bit = plane[i] > 0.5 ? 1 : 0;
     if (bit === value) length++;
     else {
       runs.push(length);
