@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orthancAvailability, OrthancServer } from '../helpers/orthanc.js';
 import { runCommand } from '../helpers/runCommand.js';
+import { inCi } from '../helpers/testEnvironment.js';
 
 // The `chexgen` command against a real Orthanc: store, find, reproduce by UID, and an outage during delivery.
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO, 'bin', 'chexgen.mjs');
-const inCi = (process.env.CI ?? '') !== '' && !['false', '0'].includes(process.env.CI ?? '');
 const orthanc = orthancAvailability();
 const skip = !orthanc.ok && !inCi;
 if (skip) console.warn(`CLI + Orthanc tests skipped: ${orthanc.reason}; set CI=true to make this a failure`);

@@ -12,13 +12,12 @@ import { toPart10 } from '../../server/src/dicom/toPart10.js';
 import type { NaturalizedDataset } from '../../server/src/dicom/WriterContext.js';
 import { ellipseMask, fixedContext, fixtureImage, fixtureRecord, MODEL_CHANNELS } from '../fixtures/dicom/syntheticFixtures.js';
 import { runCommand } from '../helpers/runCommand.js';
+import { inCi } from '../helpers/testEnvironment.js';
 
 // Debian dicom3tools (dciodvfy) and dcmtk (dcmdump, dsrdump): scripts/install-test-deps.sh installs both.
 const TOOLS = ['dciodvfy', 'dcmdump', 'dsrdump'] as const;
 const TOOL_TIMEOUT_MS = 60_000;
 
-// CI must never skip silently: a runner without the validators is a broken runner. Most CIs set CI=true, some CI=1.
-const inCi = (process.env.CI ?? '') !== '' && !['false', '0'].includes(process.env.CI ?? '');
 
 function probe(tool: string): boolean {
   const result = spawnSync(tool, ['--help'], { encoding: 'utf8', timeout: 30_000 });

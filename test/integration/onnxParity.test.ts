@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,21 +10,12 @@ import { WordTokenizer } from '../../server/src/synthesis/WordTokenizer.js';
 import { decodeBase64Array, type DecodedArray } from '../helpers/decodeBase64Array.js';
 import { readParityFile, type ParityFile } from '../helpers/readParityFile.js';
 import { runCommand } from '../helpers/runCommand.js';
+import { DEBIAN_PYTHON, inCi, probeTorch } from '../helpers/testEnvironment.js';
 
-// Debian's torch is only visible to /usr/bin/python3, not to the pyenv python3 on PATH.
-const PYTHON = '/usr/bin/python3';
+const PYTHON = DEBIAN_PYTHON;
 const TRAINING_DIR = fileURLToPath(new URL('../../models/training/', import.meta.url));
 const PARITY_TIMEOUT_MS = 10 * 60_000;
 
-// CI must never skip silently: a runner without torch is a broken runner. Most CIs set CI=true, some CI=1.
-const inCi = (process.env.CI ?? '') !== '' && !['false', '0'].includes(process.env.CI ?? '');
-
-function probeTorch(): { ok: boolean; reason: string } {
-  const result = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 });
-  if (result.error) return { ok: false, reason: result.error.message };
-  if (result.status !== 0) return { ok: false, reason: result.stderr.trim().split('\n').pop() ?? 'import failed' };
-  return { ok: true, reason: '' };
-}
 
 const torch = probeTorch();
 const skip = !torch.ok && !inCi;

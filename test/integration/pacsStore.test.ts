@@ -14,9 +14,8 @@ import { createEmbeddedDicomWebRouter } from '../../server/src/pacs/createEmbedd
 import type { DicomJsonDataset } from '../../server/src/pacs/dicomJson.js';
 import { decodeMultipart } from '../../server/src/pacs/multipartRelated.js';
 import { OrthancServer, orthancAvailability } from '../helpers/orthanc.js';
+import { inCi } from '../helpers/testEnvironment.js';
 
-// CI must never skip silently: a runner without Orthanc is a broken runner. Most CIs set CI=true, some CI=1.
-const inCi = (process.env.CI ?? '') !== '' && !['false', '0'].includes(process.env.CI ?? '');
 const orthanc = orthancAvailability();
 const skipOrthanc = !orthanc.ok && !inCi;
 if (skipOrthanc) console.warn(`Orthanc PACS tests skipped: ${orthanc.reason}; set CI=true to make this a failure`);

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerHandle } from '../../server/src/http/startServer.js';
 import { orthancAvailability, OrthancServer } from '../helpers/orthanc.js';
 import { apiClient, newDataDir, startTestServer, waitForJob } from '../helpers/testServer.js';
+import { inCi } from '../helpers/testEnvironment.js';
 
 // The server delivering to a real Orthanc over DICOMweb, including an Orthanc outage during a job.
-const inCi = (process.env.CI ?? '') !== '' && !['false', '0'].includes(process.env.CI ?? '');
 const orthanc = orthancAvailability();
 const skip = !orthanc.ok && !inCi;
 if (skip) console.warn(`server + Orthanc tests skipped: ${orthanc.reason}; set CI=true to make this a failure`);

@@ -15,9 +15,9 @@ import {
   createViewerRouter,
   type ViewerRouterOptions,
 } from '../../server/src/http/viewer/createViewerRouter.js';
+import { inCi } from '../helpers/testEnvironment.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const inCi = (process.env.CI ?? '') !== '' && !['false', '0'].includes(process.env.CI ?? '');
 
 /** Runs scripts/fetch-viewer.sh when the viewer is missing (it needs the npm registry); true when it is there. */
 function ensureViewer(): boolean {

@@ -11,6 +11,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDicomWebRoute, type DicomWebRoute } from '../../server/src/http/dicomWebProxy.js';
 import { DEFAULT_VIEWER_DIR, createViewerRouter } from '../../server/src/http/viewer/createViewerRouter.js';
+import { inCi } from '../helpers/testEnvironment.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -25,7 +26,6 @@ const CHROMIUM_ARGS = [
 ];
 /** Set to 1 to refresh the screenshot in the docs; otherwise it goes to the temp folder. */
 const UPDATE_SCREENSHOT = process.env.CHEXGEN_UPDATE_SCREENSHOTS === '1';
-const inCi = (process.env.CI ?? '') !== '' && !['false', '0'].includes(process.env.CI ?? '');
 
 function ensureViewer(): boolean {
   if (existsSync(join(DEFAULT_VIEWER_DIR, 'index.html'))) return true;
