@@ -36,7 +36,7 @@ export function serveCommand(): Command {
             embeddedStore, log: (level, message, fields) => logger[level](fields ?? {}, message),
           });
           logger.info({ dicomWeb: dicomWebRoute.description }, 'DICOMweb at /dicom-web');
-          return { dicomWeb: dicomWebRoute.dicomWeb, wado: dicomWebRoute.wado, viewer: createViewerRouter({ extensions: [], modes: [] }) };
+          return { dicomWeb: dicomWebRoute.dicomWeb, wado: dicomWebRoute.wado, viewer: createViewerRouter({ extensions: ['chexgen-extension.mjs'], modes: ['chexgen-mode.mjs'] }) };
         },
       });
       await new Promise<void>((resolve) => {
