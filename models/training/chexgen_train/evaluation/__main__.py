@@ -1,0 +1,51 @@
+"""python -m chexgen_train.evaluation {plan,evaluate} ... (called by `npm run model:eval`; run with cwd models/training).
+
+  plan      writes <cache>/plan.json: the images to generate and their conditions (eval split; train masks for the
+            downstream pairs)
+  nets      trains (or loads) the reference networks only
+  evaluate  trains or loads the reference networks and computes every metric on <cache>/generated
+"""
+import argparse
+import os
+import sys
+
+from ..train import DEFAULT_DATA, ROOT
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m chexgen_train.evaluation", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", choices=["plan", "nets", "evaluate"])
+    ap.add_argument("--model", required=True, help="model folder name under models/")
+    ap.add_argument("--data", default=DEFAULT_DATA, help="dataset folder with manifest.csv (default: %(default)s)")
+    ap.add_argument("--cache", default=None, help="cache folder (default: models/training/.cache/eval/MODEL)")
+    ap.add_argument("--nets", default=None, help="reference network cache (default: models/training/.cache/eval/nets)")
+    ap.add_argument("--count", type=int, default=500, help="images conditioned on the eval split")
+    ap.add_argument("--downstream-count", type=int, default=200, help="synthetic pairs from train-split masks")
+    ap.add_argument("--out", default=None, help="evaluation.json path (default: models/MODEL/evaluation.json)")
+    ap.add_argument("--figures", default=None, help="figure folder (default: docs/images)")
+    ap.add_argument("--quick", action="store_true", help="tiny smoke run: few images, reference nets trained seconds")
+    ap.add_argument("--threads", type=int, default=0)
+    args = ap.parse_args(argv)
+    cache_root = os.path.join(ROOT, "models", "training", ".cache", "eval")
+    args.cache = args.cache or os.path.join(cache_root, args.model + ("-quick" if args.quick else ""))
+    args.nets = args.nets or os.path.join(cache_root, "nets-quick" if args.quick else "nets")
+    args.out = args.out or os.path.join(ROOT, "models", args.model, "evaluation.json")
+    args.figures = args.figures or os.path.join(ROOT, "docs", "images")
+    return args
+
+
+def main(args: argparse.Namespace) -> None:
+    if args.command == "plan":
+        from .plan import write_plan
+
+        os.makedirs(args.cache, exist_ok=True)
+        print(write_plan(args.data, args.cache, args.count, args.downstream_count), flush=True)
+        return
+    from .evaluate import evaluate, train_nets
+
+    (train_nets if args.command == "nets" else evaluate)(args)
+
+
+if __name__ == "__main__":
+    main(parse_args(sys.argv[1:]))

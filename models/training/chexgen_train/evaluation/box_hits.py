@@ -1,0 +1,73 @@
+"""box_hit_rate: does a finding requested in a box (nodule, mass, opacity) show up there?
+
+Measured with the patch classifier (trained on train-split patches around real finding boxes vs the same windows in
+normal train images). For every finding box of an eval record, the same seed is generated with the box and without it
+(all other conditions equal). A hit is a patch probability > 0.5 at the box. Reported: the hit rate with the box,
+the hit rate at the same place without the box (what the model draws there anyway), the share of pairs where the box
+raised the score, and the real reference: hit rate on real eval images at their true boxes, and at the same windows
+on real normal eval images.
+"""
+from typing import Dict, List
+
+import numpy as np
+import torch
+
+from ..data import FINDING_BOX_CLASSES
+from .patches import crop_patches, patch_window
+from .reference_nets import predict_batched
+
+
+@torch.no_grad()
+def patch_scores(model, images: np.ndarray, boxes: List) -> np.ndarray:
+    """images [N,256,256], boxes [N] (x0,y0,x1,y1) -> probabilities [N]."""
+    if len(boxes) == 0:
+        return np.zeros(0)
+    x = crop_patches(images, [patch_window(tuple(b)) for b in boxes])
+    return torch.sigmoid(predict_batched(model, x)).numpy()
+
+
+def _finding_boxes(entry_or_record_boxes) -> List:
+    out = []
+    for b in entry_or_record_boxes:
+        if isinstance(b, dict):
+            if b["label"] in FINDING_BOX_CLASSES:
+                out.append((b["x0"], b["y0"], b["x1"], b["y1"]))
+        elif b[0] in FINDING_BOX_CLASSES:
+            out.append(tuple(b[1:]))
+    return out
+
+
+def box_hit_report(model, generated: List[Dict], real_eval, rng: np.random.Generator) -> Dict:
+    """generated: entries with `image`; real_eval: reference_data.Split of the eval split."""
+    off = {(e["record"], e["seed"]): e for e in generated if e["group"] == "box_off"}
+    imgs_with, imgs_without, boxes = [], [], []
+    for e in generated:
+        if e["group"] != "fid" or (e["record"], e["seed"]) not in off:
+            continue
+        for b in _finding_boxes(e["boxes"]):
+            imgs_with.append(e["image"])
+            imgs_without.append(off[(e["record"], e["seed"])]["image"])
+            boxes.append(b)
+    s_with = patch_scores(model, np.stack(imgs_with) if imgs_with else np.zeros((0, 256, 256)), boxes)
+    s_without = patch_scores(model, np.stack(imgs_without) if imgs_without else np.zeros((0, 256, 256)), boxes)
+    r_idx, r_boxes = [], []
+    for i, r in enumerate(real_eval.records):
+        for b in _finding_boxes(r.boxes):
+            r_idx.append(i)
+            r_boxes.append(b)
+    normals = np.array([i for i, r in enumerate(real_eval.records) if r.findings == ["normal"]])
+    r_pos = patch_scores(model, real_eval.images[r_idx], r_boxes) if r_idx else np.zeros(0)
+    n_idx = rng.choice(normals, len(r_boxes)) if len(normals) and r_boxes else np.zeros(0, int)
+    r_neg = patch_scores(model, real_eval.images[n_idx], r_boxes) if len(n_idx) else np.zeros(0)
+
+    def rate(s):
+        return float((s > 0.5).mean()) if len(s) else float("nan")
+
+    return {
+        "box_hit_rate": rate(s_with), "box_hit_rate_without_box": rate(s_without),
+        "box_raised_score_fraction": float((s_with > s_without).mean()) if len(s_with) else float("nan"),
+        "mean_score_with_box": float(s_with.mean()) if len(s_with) else float("nan"),
+        "mean_score_without_box": float(s_without.mean()) if len(s_without) else float("nan"),
+        "boxes": len(boxes), "real_hit_rate": rate(r_pos), "real_false_hit_rate_normal_images": rate(r_neg),
+        "real_boxes": len(r_boxes),
+    }

@@ -1,0 +1,97 @@
+"""Evaluation figures (small 8-bit PNGs under docs/images). Real images appear only from NIH ChestX-ray14 rows
+(public release, no restriction); masks drawn are only V7 Labs lung masks (CC BY 4.0); other sources' images are
+never reproduced (LICENCES.md of the data)."""
+import os
+from typing import Dict, List, Optional
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+TILE = 128
+RED, GREEN, YELLOW = (255, 70, 70), (70, 230, 70), (255, 215, 0)
+
+
+def may_show(record_id: str) -> bool:
+    """Real images of these rows may be reproduced in the repository."""
+    return record_id.startswith("nih")
+
+
+def may_draw_mask(record_id: str) -> bool:
+    """Masks of these rows may be drawn (V7 Labs lung masks on ieee8023 rows, CC BY 4.0)."""
+    return record_id.startswith("covid")
+
+
+def _tile(img: np.ndarray) -> Image.Image:
+    return Image.fromarray((np.clip(img, 0, 1) * 255).round().astype(np.uint8)).resize((TILE, TILE), Image.BILINEAR).convert("RGB")
+
+
+def _outline(mask: np.ndarray) -> np.ndarray:
+    m = mask > 0
+    return m & ~(np.roll(m, 1, 0) & np.roll(m, -1, 0) & np.roll(m, 1, 1) & np.roll(m, -1, 1))
+
+
+def _sheet(rows: List[List[Optional[Image.Image]]], labels: List[str], captions: Optional[List[List[str]]] = None,
+           label_w: int = 120) -> Image.Image:
+    cols = max(len(r) for r in rows)
+    sheet = Image.new("RGB", (label_w + cols * TILE, len(rows) * (TILE + 14)), (255, 255, 255))
+    draw = ImageDraw.Draw(sheet)
+    for i, row in enumerate(rows):
+        y = i * (TILE + 14)
+        draw.text((4, y + TILE // 2 - 6), labels[i], fill=(0, 0, 0))
+        for j, t in enumerate(row):
+            x = label_w + j * TILE
+            if t is None:
+                draw.rectangle([x + 2, y + 2, x + TILE - 3, y + TILE - 3], fill=(200, 200, 200))
+                draw.text((x + 8, y + TILE // 2 - 12), "real image not\nreproduced\n(licence)", fill=(60, 60, 60))
+            else:
+                sheet.paste(t, (x, y))
+            if captions:
+                draw.text((x + 2, y + TILE + 1), captions[i][j], fill=(0, 0, 0))
+    return sheet
+
+
+def _save(img: Image.Image, path: str) -> str:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    img.convert("P", palette=Image.ADAPTIVE, colors=128).save(path, optimize=True)
+    return path
+
+
+def real_vs_generated(generated: List[Dict], real_by_id: Dict[str, np.ndarray], path: str, n: int = 8) -> str:
+    """Top row: real NIH eval images; below: two seeds generated from each one's conditions (text + demographics)."""
+    firsts = {}
+    for e in generated:
+        if e["group"] == "fid" and may_show(e["record"]):
+            firsts.setdefault(e["record"], []).append(e)
+    picked = [r for r, es in firsts.items() if len(es) >= 2][:n] or list(firsts)[:n]
+    rows = [[_tile(real_by_id[r]) for r in picked],
+            [_tile(firsts[r][0]["image"]) for r in picked],
+            [_tile(firsts[r][-1]["image"]) if len(firsts[r]) > 1 else None for r in picked]]
+    caps = [[", ".join(firsts[r][0]["findings"])[:20] for r in picked]] + [["seed %d" % firsts[r][0]["seed"] for r in picked],
+                                                                          ["seed %d" % firsts[r][-1]["seed"] for r in picked]]
+    return _save(_sheet(rows, ["real (eval)", "generated", "generated"], caps), path)
+
+
+def segmenter_overlays(entries: List[Dict], cond_masks: List[np.ndarray], preds: List[np.ndarray], path: str) -> str:
+    """Generated images with their conditioning lung masks (outline: red right, green left) and the segmenter's
+    prediction (outline: yellow)."""
+    tiles, caps = [], []
+    for e, cm, pred in zip(entries, cond_masks, preds):
+        t = np.asarray(_tile(e["image"])).copy()
+        for k, colour in ((0, RED), (1, GREEN)):
+            m = np.asarray(Image.fromarray(cm[k].astype(np.uint8) * 255).resize((TILE, TILE), Image.NEAREST)) > 0
+            t[_outline(m)] = colour
+        p = np.asarray(Image.fromarray((pred[:2].any(0)).astype(np.uint8) * 255).resize((TILE, TILE), Image.NEAREST)) > 0
+        t[_outline(p)] = YELLOW
+        tiles.append(Image.fromarray(t))
+        caps.append(e["id"])
+    half = (len(tiles) + 1) // 2
+    return _save(_sheet([tiles[:half], tiles[half:]], ["given mask vs", "segmenter"], [caps[:half], caps[half:]]), path)
+
+
+def nearest_neighbours(entries: List[Dict], neighbours: List[Optional[np.ndarray]], ssims: List[float],
+                       path: str) -> str:
+    """The generated images closest to a training image (top row) and that training image (bottom row; only NIH
+    images are reproduced)."""
+    rows = [[_tile(e["image"]) for e in entries], [None if n is None else _tile(n) for n in neighbours]]
+    caps = [[e["id"] for e in entries], ["SSIM %.3f" % s for s in ssims]]
+    return _save(_sheet(rows, ["generated", "nearest train"], caps), path)
