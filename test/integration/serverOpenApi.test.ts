@@ -2,6 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/src/http/createApp.js';
 import { OPENAPI_DOCUMENT } from '../../server/src/http/routes/openApiDocument.js';
+import type { CohortService } from '../../server/src/cohorts/CohortService.js';
 import type { JobService } from '../../server/src/jobs/JobService.js';
 
 /** Express 5 (router 2) internals: a route layer, or a router mounted at `rawPath`. */
@@ -22,9 +23,9 @@ function routesOf(stack: Layer[], prefix = ''): string[] {
 describe('OpenAPI document', () => {
   it('when the app registers a route, then the document lists it with that method, and nothing else', () => {
     const app = createApp({
-      jobs: {} as JobService, // building the app does not call the service
+      jobs: {} as JobService, cohorts: {} as CohortService, // building the app does not call the services
       models: [], readiness: async () => ({}), maxBodyBytes: 1024, apiToken: '', logger: pino({ level: 'silent' }),
-      limits: { maxTextLength: 1, maxBoxes: 1, maxMasks: 1, maxMaskPixels: 1, maxCount: 1, maxSteps: 1 },
+      limits: { maxTextLength: 1, maxBoxes: 1, maxMasks: 1, maxMaskPixels: 1, maxCount: 1, maxSteps: 1, maxCohortSize: 1 },
     });
     const registered = routesOf((app as unknown as { router: { stack: Layer[] } }).router.stack).sort();
     const documented = Object.entries(OPENAPI_DOCUMENT.paths)

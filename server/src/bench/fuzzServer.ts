@@ -91,7 +91,7 @@ async function run(opts: Options): Promise<number> {
       if (reply.status === 202 && c.method === 'POST') {
         created++;
         const id = /"id":"([0-9a-f-]{36})"/.exec(reply.body)?.[1];
-        if (id !== undefined) await send(base, { name: 'cancel', method: 'DELETE', path: `/api/v1/syntheses/${id}` }, opts.token);
+        if (id !== undefined) await send(base, { name: 'cancel', method: 'DELETE', path: `${c.path}/${id}` }, opts.token);
       }
     }
   };

@@ -48,6 +48,8 @@ function png(width: number, height: number, rows = height): Buffer {
 }
 
 const VALID = { text: 'Cardiomegaly.', sex: 'F', age: 63, view: 'PA', steps: 1, seed: 1 };
+const VALID_COHORT = { size: 2, seed: 1, steps: 1, findings: { nodule: 0.5 } };
+const COHORT_FIELDS = ['size', 'seed', 'sex', 'ageBands', 'view', 'findings', 'layout', 'steps', 'guidance', 'sampler', 'model', 'idempotencyKey'];
 const FIELDS = ['text', 'sex', 'age', 'view', 'boxes', 'sourceWidth', 'sourceHeight', 'masks', 'count', 'seed', 'steps', 'guidance', 'spatialGuidance', 'sampler', 'model', 'sourceStudy', 'idempotencyKey'];
 
 /** Values of every wrong kind: types, extremes, long and odd strings, nesting. */
@@ -67,6 +69,8 @@ function hostileValue(random: () => number): unknown {
     () => [{ label: 'heart', width: 8192, height: 8192, rle: [67_108_864] }], () => [{ label: 'heart', width: 2, height: 2, rle: [-1, 5] }],
     () => [{ label: 'heart', width: 2, height: 2, rle: [1e308] }], () => [{ label: 'heart', width: 0.5, height: 2, rle: [1] }],
     () => [{ label: 'heart', width: 4, height: 4, rle: Array.from({ length: 20_000 }, () => 0) }],
+    () => [{ seg: { StudyInstanceUID: '1.2.3' } }], () => [{ seg: { StudyInstanceUID: '../../x' } }], () => [{ seg: { StudyInstanceUID: '1.2', SeriesInstanceUID: 5 } }],
+    () => [{ seg: 'x', label: 'heart' }], () => ({ F: 1e308, M: -1 }), () => ({ '0-200': 1 }), () => ({ '__proto__': 1 }), () => ({ nodule: 2 }), () => ({ PA: 0 }),
   ])();
 }
 
@@ -128,6 +132,18 @@ export function hostileCases(seed: number, count: number): FuzzCase[] {
     [8, () => {
       const path = pick(['/api/v1/syntheses', '/api/v1/models', '/api/v1/openapi.json', '/api', '/api/v2/syntheses', '/metrics', '/healthz', '/readyz', '/api/v1/../../etc/passwd', '/api/v1/%2e%2e/%2e%2e/', '//api//v1//syntheses', '/api/v1/syntheses/']);
       return { name: `method on ${path}`, method: pick(['PUT', 'PATCH', 'OPTIONS', 'TRACE', 'DELETE', 'GET', 'POST', 'PROPFIND']), path, headers: json, body: Buffer.from('{}') };
+    }],
+    [15, () => {
+      const body: Record<string, unknown> = { ...VALID_COHORT };
+      const field = random() < 0.9 ? pick(COHORT_FIELDS) : pick(['__proto__', 'constructor', 'extra', 'text']);
+      body[field] = hostileValue(random);
+      if (random() < 0.2) delete body.size;
+      return { ...post(`cohort ${field}`, JSON.stringify(body)), path: '/api/v1/cohorts' };
+    }],
+    [5, () => {
+      const id = pick([uuid, '..', '%2e%2e', 'x'.repeat(3000), '%00']);
+      const suffix = pick(['', '/events', '/manifest.json', '/manifest.csv', '/manifest.exe', '/../../jobs.sqlite']);
+      return { name: `cohort path ${id.slice(0, 20)}${suffix}`, method: pick(['GET', 'DELETE', 'HEAD']), path: `/api/v1/cohorts/${id}${suffix}` };
     }],
     [5, () => {
       const boxes = Array.from({ length: pick([65, 1000, 20_000]) }, () => ({ label: 'nodule', x0: 1, y0: 1, x1: 9, y1: 9 }));

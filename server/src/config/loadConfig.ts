@@ -34,6 +34,9 @@ export const CONFIG_KEYS = {
   maxMaskPixels: { env: 'CHEXGEN_MAX_MASK_PIXELS', default: '16777216', doc: 'most pixels (width x height) of one mask' },
   maxCount: { env: 'CHEXGEN_MAX_COUNT', default: '16', doc: 'most images per synthesis request (at most 64)' },
   maxSteps: { env: 'CHEXGEN_MAX_STEPS', default: '100', doc: 'most sampling steps per image (at most 200)' },
+  maxCohortSize: { env: 'CHEXGEN_MAX_COHORT_SIZE', default: '1000', doc: 'most subjects per cohort request (each is one queued job, so CHEXGEN_MAX_QUEUED_JOBS also applies)' },
+  layoutsManifest: { env: 'CHEXGEN_LAYOUTS_MANIFEST', default: '', doc: 'CSV manifest of real annotations (columns id, split, mask_file, mask_channels; the layout of the training data) that cohorts with `layout: "annotations"` draw masks from; empty = templates only' },
+  layoutsSplit: { env: 'CHEXGEN_LAYOUTS_SPLIT', default: 'train', doc: 'rows of CHEXGEN_LAYOUTS_MANIFEST whose `split` column has this value are used' },
 } as const;
 
 const schema = z.object({
@@ -66,6 +69,9 @@ const schema = z.object({
   maxMaskPixels: z.coerce.number().int().min(1).max(8192 * 8192),
   maxCount: z.coerce.number().int().min(1).max(64),
   maxSteps: z.coerce.number().int().min(1).max(200),
+  maxCohortSize: z.coerce.number().int().min(1).max(100_000),
+  layoutsManifest: z.string(),
+  layoutsSplit: z.string().min(1),
 });
 
 /** The typed, validated settings. */
@@ -98,6 +104,10 @@ export type Config = {
   maxMaskPixels: number;
   maxCount: number;
   maxSteps: number;
+  maxCohortSize: number;
+  /** '' = no annotation layouts (cohorts use templates only). */
+  layoutsManifest: string;
+  layoutsSplit: string;
 };
 
 /**
@@ -119,5 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<key
       field: variable,
     });
   }
-  return { ...parsed.data, modelsDir: resolve(parsed.data.modelsDir), dataDir: resolve(parsed.data.dataDir) };
+  return {
+    ...parsed.data, modelsDir: resolve(parsed.data.modelsDir), dataDir: resolve(parsed.data.dataDir),
+    layoutsManifest: parsed.data.layoutsManifest === '' ? '' : resolve(parsed.data.layoutsManifest),
+  };
 }

@@ -1,5 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { CohortService } from '../cohorts/CohortService.js';
 import type { JobService } from '../jobs/JobService.js';
 import { errorMiddleware, notFoundHandler } from './errorMiddleware.js';
 import { requestLogger } from './requestLogger.js';
@@ -8,20 +9,24 @@ import { apiRoutes } from './routes/apiRoutes.js';
 import { healthRoutes, type Readiness } from './routes/healthRoutes.js';
 import { metricsRoutes } from './routes/metricsRoutes.js';
 import type { ModelSummary } from './routes/modelsRoutes.js';
-import type { RequestLimits } from './validation/parseSynthesisBody.js';
+import type { CohortLimits } from './validation/parseCohortBody.js';
+import type { ReadSegmentation, RequestLimits } from './validation/parseSynthesisBody.js';
 
 /** What the app serves. `mounts` are built elsewhere (viewer, DICOMweb proxy) and only placed here. */
 export type AppDeps = {
   jobs: JobService;
+  cohorts: CohortService;
   models: readonly ModelSummary[];
   readiness: Readiness;
-  limits: RequestLimits;
+  limits: RequestLimits & CohortLimits;
   /** Largest JSON body in bytes (CHEXGEN_MAX_BODY_BYTES). */
   maxBodyBytes: number;
   /** '' = no token; otherwise required as a bearer token on /api and /metrics. */
   apiToken: string;
   logger: Logger;
   sseHeartbeatMs?: number;
+  /** Reads SEG masks from the store for `masks: [{ seg }]`; without it such masks are refused. */
+  readSegmentation?: ReadSegmentation;
   mounts?: {
     /** `/dicom-web`: the DICOMweb reverse proxy to the PACS, or the embedded store (server/src/http/dicomWebProxy.ts). */
     dicomWeb?: RequestHandler;
@@ -54,7 +59,7 @@ export function createApp(deps: AppDeps): Express {
 
   const auth = requireApiToken(deps.apiToken);
   app.use('/api/v1', auth, express.json({ limit: deps.maxBodyBytes }),
-    apiRoutes({ jobs: deps.jobs, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs }));
+    apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation }));
   app.use('/api', notFoundHandler());
   app.use('/metrics', auth);
   app.use(metricsRoutes(deps.jobs));

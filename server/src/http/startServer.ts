@@ -2,6 +2,11 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/loadConfig.js';
+import { loadAnnotationLayouts } from '../cohorts/annotationLayouts.js';
+import { CohortService } from '../cohorts/CohortService.js';
+import { CohortStore } from '../cohorts/CohortStore.js';
+import { COHORT_FINDING_NAMES } from '../cohorts/findings.js';
+import { TEMPLATE_LAYOUTS } from '../cohorts/layouts.js';
 import { openDicomStore, outboxDir, storeSink } from '../delivery/openStore.js';
 import { Outbox } from '../delivery/Outbox.js';
 import { ChexgenError } from '../errors.js';
@@ -11,6 +16,7 @@ import { JobService } from '../jobs/JobService.js';
 import { JobStore } from '../jobs/JobStore.js';
 import { listModels } from '../model/modelManifest.js';
 import { EmbeddedStore, type DicomStore } from '../pacs/index.js';
+import { readStudySegmentation } from '../pacs/readStudySegmentation.js';
 import { loadModel } from '../synthesis/loadModel.js';
 import { SCHEDULER_NAMES } from '../synthesis/schedulers/index.js';
 import type { LoadedModel } from '../synthesis/synthesize.js';
@@ -39,12 +45,13 @@ export type StartServerOptions = {
   mounts?: (context: { store: DicomStore; embeddedStore: EmbeddedStore | undefined }) => Promise<AppDeps['mounts']> | AppDeps['mounts'];
 };
 
-function summarise(listed: { manifest: LoadedModel['manifest'] }[], loaded: string): ModelSummary[] {
+function summarise(listed: { manifest: LoadedModel['manifest'] }[], loaded: string, layouts: string[]): ModelSummary[] {
   return listed.map(({ manifest: m }) => ({
     name: m.name, version: m.version, resolution: m.resolution, loaded: m.name === loaded,
     maskLabels: m.conditions.channels.filter((c) => c.kind === 'mask').map((c) => c.label),
     boxLabels: m.conditions.channels.filter((c) => c.kind === 'box').map((c) => c.label),
     defaultSteps: m.schedule.default_steps, defaultGuidance: m.schedule.default_guidance, samplers: [...SCHEDULER_NAMES], licence: m.licence,
+    findings: [...COHORT_FINDING_NAMES], layouts,
   }));
 }
 
@@ -95,15 +102,19 @@ export async function startServer(config: Config, logger: Logger, options: Start
       deps: { model, outbox: new Outbox(outboxDir(config)), sink: storeSink(store), previewDir: join(config.dataDir, 'previews'), software: { name: 'chexgen', version: CHEXGEN_VERSION } },
     });
     const jobs = new JobService(jobStore, runner, model, metrics, { maxQueuedJobs: config.maxQueuedJobs, previewDir: join(config.dataDir, 'previews') });
+    const annotations = config.layoutsManifest === '' ? undefined : loadAnnotationLayouts(config.layoutsManifest, config.layoutsSplit);
+    if (annotations !== undefined) logger.info({ manifest: config.layoutsManifest, rows: annotations.rows }, 'cohort layouts: annotations available');
+    const cohorts = new CohortService(new CohortStore(jobStore), jobs, { templates: TEMPLATE_LAYOUTS, ...(annotations !== undefined ? { annotations } : {}) });
     runner.start();
     const checkStore = storeCheck(store, description);
     const limits = {
       maxTextLength: config.maxTextLength, maxBoxes: config.maxBoxes, maxMasks: config.maxMasks, maxMaskPixels: config.maxMaskPixels,
-      maxCount: config.maxCount, maxSteps: config.maxSteps,
+      maxCount: config.maxCount, maxSteps: config.maxSteps, maxCohortSize: config.maxCohortSize,
     };
     const app = createApp({
-      jobs, logger, limits, maxBodyBytes: config.maxBodyBytes, apiToken: config.apiToken, sseHeartbeatMs: options.sseHeartbeatMs,
-      models: summarise(listed, model.manifest.name),
+      jobs, cohorts, logger, limits,
+      readSegmentation: (studyUid, seriesUid, field) => readStudySegmentation(store, studyUid, seriesUid, field), maxBodyBytes: config.maxBodyBytes, apiToken: config.apiToken, sseHeartbeatMs: options.sseHeartbeatMs,
+      models: summarise(listed, model.manifest.name, annotations !== undefined ? ['templates', 'annotations'] : ['templates']),
       readiness: async () => ({
         model: { ok: true, detail: `${model.manifest.name} ${model.manifest.version} on ${model.runtime.executionProvider}` },
         store: await checkStore(),

@@ -7,20 +7,12 @@ import type { LoadedModel } from '../synthesis/synthesize.js';
 import type { JobMetrics, ImageMetrics } from './JobMetrics.js';
 import type { JobRunner } from './JobRunner.js';
 import type { JobStore } from './JobStore.js';
-import { isFinal, type Job, type JobEvent, type JobStatus, type SynthesisJobRequest } from './jobTypes.js';
+import { isFinal, type Job, type JobEvent, type JobProgress, type JobStatus, type SynthesisJobRequest } from './jobTypes.js';
 import { checkSynthesisRequest, previewPath } from './runSynthesisJob.js';
+import { canonicalJson } from './canonicalJson.js';
 
 /** A request as a client submits it: seed and model may be left to the server. */
 export type SubmittedSynthesis = Omit<SynthesisJobRequest, 'seed' | 'model'> & { seed?: number; model?: string };
-
-/** JSON with object keys sorted, so equal requests hash equally whatever the key order. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
 
 /** Job counts and image metrics for `/metrics`. */
 export type JobMetricsReport = { jobs: Record<JobStatus, number> } & ImageMetrics;
@@ -49,22 +41,56 @@ export class JobService {
    * and stored, so the job is reproducible and survives restarts with the same pixels.
    */
   submit(submitted: SubmittedSynthesis, idempotencyKey: string | null): { job: Job; created: boolean } {
+    const { request, requestHash, progress } = this.prepare(submitted);
+    const replay = idempotencyKey !== null && this.store.findByIdempotencyKey(idempotencyKey) !== undefined;
+    if (!replay) this.ensureQueueRoom(1);
+    const outcome = this.store.insert({ id: randomUUID(), request, requestHash, idempotencyKey, progress });
+    if (outcome.created) this.runner.notify();
+    return outcome;
+  }
+
+  /**
+   * A submitted request made ready to store: the model name resolved (model.json name or folder name, as
+   * CHEXGEN_MODEL and --model take it), a random seed drawn when none is given, checked against the loaded model,
+   * with its hash (of the request as sent, for idempotency) and its initial progress. Throws UNAVAILABLE while the
+   * server shuts down, INVALID_FIELD for a request the model cannot run.
+   */
+  prepare(submitted: SubmittedSynthesis): { request: SynthesisJobRequest; requestHash: string; progress: JobProgress } {
     if (!this.runner.accepting) throw new ChexgenError('UNAVAILABLE', 'the server is shutting down', { status: 503 });
     const requestHash = createHash('sha256').update(canonicalJson(submitted)).digest('hex');
-    // the model may be named as in model.json or by its folder name (as CHEXGEN_MODEL and --model do)
     const model = submitted.model === undefined || submitted.model === basename(this.model.dir) ? this.model.manifest.name : submitted.model;
     const request: SynthesisJobRequest = { ...submitted, model, seed: submitted.seed ?? randomInt(0, 2 ** 31) };
     const { steps } = checkSynthesisRequest(request, this.model);
-    const replay = idempotencyKey !== null && this.store.findByIdempotencyKey(idempotencyKey) !== undefined;
-    if (!replay && this.store.countByStatus().queued >= this.options.maxQueuedJobs) {
-      throw new ChexgenError('UNAVAILABLE', `the queue is full (${this.options.maxQueuedJobs} jobs, CHEXGEN_MAX_QUEUED_JOBS); try again later`, { status: 503 });
+    return { request, requestHash, progress: { image: 0, count: request.count, step: 0, steps, fraction: 0 } };
+  }
+
+  /** Throws UNAVAILABLE (503) when `jobs` more queued jobs would pass CHEXGEN_MAX_QUEUED_JOBS. */
+  ensureQueueRoom(jobs: number): void {
+    const queued = this.store.countByStatus().queued;
+    if (queued + jobs > this.options.maxQueuedJobs) {
+      throw new ChexgenError('UNAVAILABLE', `the queue is full: ${queued} jobs wait and ${jobs} more would pass ${this.options.maxQueuedJobs} (CHEXGEN_MAX_QUEUED_JOBS); try again later`, { status: 503 });
     }
-    const outcome = this.store.insert({
-      id: randomUUID(), request, requestHash, idempotencyKey,
-      progress: { image: 0, count: request.count, step: 0, steps, fraction: 0 },
-    });
-    if (outcome.created) this.runner.notify();
-    return outcome;
+  }
+
+  /** Wakes the runner after jobs were queued outside {@link submit} (a cohort's subjects). */
+  notifyQueued(): void {
+    this.runner.notify();
+  }
+
+  /** Asks the runner to stop running jobs between two steps (a canceled cohort's subjects). */
+  stopRunning(ids: readonly string[]): void {
+    for (const id of ids) this.runner.cancel(id);
+  }
+
+  /** The loaded model's name and what a request may use. */
+  get modelClasses(): { name: string; resolution: number; maskLabels: string[]; boxLabels: string[] } {
+    const channels = this.model.manifest.conditions.channels;
+    return {
+      name: this.model.manifest.name,
+      resolution: this.model.manifest.resolution,
+      maskLabels: channels.filter((c) => c.kind === 'mask').map((c) => c.label),
+      boxLabels: channels.filter((c) => c.kind === 'box').map((c) => c.label),
+    };
   }
 
   /** The job with its freshest progress; NOT_FOUND when there is none. */

@@ -24,6 +24,27 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
 `;
 
+/**
+ * Version 2: cohorts. A cohort row holds the request; each subject is an ordinary synthesis job that points at it
+ * (`cohort_id`, `subject` = the planned subject as JSON), inserted in the same transaction as the cohort.
+ */
+const COHORTS = `
+CREATE TABLE IF NOT EXISTS cohorts (
+  id               TEXT PRIMARY KEY,
+  request          TEXT NOT NULL,
+  request_hash     TEXT NOT NULL,
+  idempotency_key  TEXT UNIQUE,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL
+);
+`;
+const COHORT_COLUMNS = `
+ALTER TABLE jobs ADD COLUMN cohort_id TEXT REFERENCES cohorts (id);
+ALTER TABLE jobs ADD COLUMN subject TEXT;
+CREATE INDEX jobs_by_cohort ON jobs (cohort_id);
+`;
+
 type Row = {
   id: string; kind: 'synthesis'; request: string; request_hash: string; status: JobStatus; progress: string; results: string;
   error: string | null; idempotency_key: string | null; cancel_requested: number; attempts: number; created_at: string; updated_at: string;
@@ -68,8 +89,7 @@ export class JobStore {
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
-      this.db.exec(SCHEMA);
-      this.db.pragma('user_version = 1');
+      this.migrate();
     } catch (error) {
       this.db.close();
       if ((error as { code?: string }).code === 'SQLITE_BUSY') {
@@ -79,6 +99,23 @@ export class JobStore {
       }
       throw error;
     }
+  }
+
+  /** Creates the schema or brings an older database up to the current version, in one transaction. */
+  private migrate(): void {
+    this.db.transaction(() => {
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      this.db.exec(SCHEMA);
+      this.db.exec(COHORTS);
+      const columns = (this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name);
+      if (!columns.includes('cohort_id')) this.db.exec(COHORT_COLUMNS);
+      if (version < 2) this.db.pragma('user_version = 2');
+    })();
+  }
+
+  /** The open database, for the cohort store that shares it (server/src/cohorts/CohortStore.ts). */
+  get connection(): Database.Database {
+    return this.db;
   }
 
   /** Opens (creating if needed) the database at `path`, e.g. `<dataDir>/jobs.sqlite`. */
@@ -136,11 +173,14 @@ export class JobStore {
     return job;
   }
 
-  /** The oldest queued job, now `running` with one more attempt; undefined when none waits. */
+  /**
+   * The oldest queued job, now `running` with one more attempt; undefined when none waits. Single requests go
+   * before cohort subjects, so a person in the viewer does not wait behind a 1,000-subject cohort.
+   */
   claimNext(): Job | undefined {
     const row = this.db
       .prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ?
-                WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY rowid LIMIT 1) RETURNING *`)
+                WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY cohort_id IS NOT NULL, rowid LIMIT 1) RETURNING *`)
       .get(this.stamp()) as Row | undefined;
     return row === undefined ? undefined : toJob(row);
   }

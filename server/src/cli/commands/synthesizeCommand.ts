@@ -9,9 +9,7 @@ import { assembleSyntheticStudy, type SyntheticStudy } from '../../dicom/assembl
 import { createWriterContext } from '../../dicom/createWriterContext.js';
 import { openDicomStore, outboxDir, storeSink } from '../../delivery/openStore.js';
 import { Outbox } from '../../delivery/Outbox.js';
-import { readPart10 } from '../../dicom/readPart10.js';
-import { readSegmentationMasks } from '../../dicom/readSegmentationMasks.js';
-import { firstString, TAG, type DicomStore } from '../../pacs/index.js';
+import { readStudySegmentation } from '../../pacs/readStudySegmentation.js';
 import { CHEXGEN_VERSION } from '../../version.js';
 import { writeStudyFiles } from '../writeStudy.js';
 import { ChexgenError } from '../../errors.js';
@@ -85,7 +83,7 @@ async function run(opts: Options): Promise<void> {
   const masks = await Promise.all(opts.mask.map((m) => readMaskFile(m.label, resolve(m.path))));
   if (opts.seg !== undefined) {
     const { store } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
-    masks.push(...(await readSegFromStore(store, opts.seg)));
+    masks.push(...(await readStudySegmentation(store, opts.seg, undefined, '--seg')));
   }
   const seed = opts.seed ?? randomInt(0, 2 ** 31);
   const model = await loadModel(config, runtimeLog(logger));
@@ -143,19 +141,6 @@ async function run(opts: Options): Promise<void> {
   } finally {
     await model.runtime.dispose();
   }
-}
-
-/** The masks of the first SEG in a study of the store (e.g. annotations made in the viewer). */
-async function readSegFromStore(store: DicomStore, studyUid: string): Promise<MaskCondition[]> {
-  if (!/^[0-9.]{1,64}$/.test(studyUid)) throw new ChexgenError('INVALID_FIELD', `--seg: "${studyUid}" is not a UID`, { field: 'seg' });
-  for (const series of await store.searchSeries(studyUid)) {
-    if (firstString(series, TAG.Modality) !== 'SEG') continue;
-    const seriesUid = firstString(series, TAG.SeriesInstanceUID) ?? '';
-    const [instance] = await store.searchInstances(studyUid, seriesUid);
-    if (instance === undefined) continue;
-    return readSegmentationMasks(readPart10(await store.retrieveInstance(studyUid, seriesUid, firstString(instance, TAG.SOPInstanceUID) ?? '')));
-  }
-  throw new ChexgenError('PACS_NOT_FOUND', `--seg: study ${studyUid} has no SEG series`, { field: 'seg' });
 }
 
 /** Queues every study in the outbox first (nothing is lost if the PACS is down), then delivers the queue. */

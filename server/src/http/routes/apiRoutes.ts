@@ -1,16 +1,27 @@
 import { Router } from 'express';
+import type { CohortService } from '../../cohorts/CohortService.js';
 import type { JobService } from '../../jobs/JobService.js';
-import type { RequestLimits } from '../validation/parseSynthesisBody.js';
+import type { CohortLimits } from '../validation/parseCohortBody.js';
+import type { ReadSegmentation, RequestLimits } from '../validation/parseSynthesisBody.js';
 import { modelsRoutes, type ModelSummary } from './modelsRoutes.js';
+import { cohortsRoutes } from './cohortsRoutes.js';
 import { OPENAPI_DOCUMENT } from './openApiDocument.js';
 import { synthesesRoutes } from './synthesesRoutes.js';
 
 /** Everything under `/api/v1`. Sub-routers are mounted without a path, so their routes are the API's paths. */
-export function apiRoutes(deps: { jobs: JobService; limits: RequestLimits; models: readonly ModelSummary[]; sseHeartbeatMs?: number }): Router {
+export function apiRoutes(deps: {
+  jobs: JobService;
+  cohorts: CohortService;
+  limits: RequestLimits & CohortLimits;
+  models: readonly ModelSummary[];
+  sseHeartbeatMs?: number;
+  readSegmentation?: ReadSegmentation;
+}): Router {
   const router = Router();
-  router.use(synthesesRoutes(deps.jobs, deps.limits, { heartbeatMs: deps.sseHeartbeatMs }));
-  const { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxCount, maxSteps } = deps.limits;
-  router.use(modelsRoutes(deps.models, { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxCount, maxSteps }));
+  router.use(synthesesRoutes(deps.jobs, deps.limits, { heartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation }));
+  router.use(cohortsRoutes(deps.cohorts, deps.limits, { heartbeatMs: deps.sseHeartbeatMs }));
+  const { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxCount, maxSteps, maxCohortSize } = deps.limits;
+  router.use(modelsRoutes(deps.models, { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxCount, maxSteps, maxCohortSize }));
   router.get('/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT);
   });

@@ -12,6 +12,10 @@ export type ModelSummary = {
   defaultSteps: number;
   defaultGuidance: number;
   samplers: string[];
+  /** Findings a cohort may ask for (`POST /api/v1/cohorts` `findings`). */
+  findings: string[];
+  /** Layout sources a cohort may use. */
+  layouts: string[];
   licence: string;
 };
 

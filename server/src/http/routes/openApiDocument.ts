@@ -1,4 +1,5 @@
 import { CHEXGEN_VERSION } from '../../version.js';
+import { COHORT_PATHS, COHORT_SCHEMAS } from './openApiCohorts.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
@@ -76,6 +77,7 @@ export const OPENAPI_DOCUMENT = {
         responses: { '200': { description: 'PNG', content: { 'image/png': { schema: { type: 'string', contentEncoding: 'binary' } } } }, '404': errorResponse('NOT_FOUND') },
       },
     },
+    ...COHORT_PATHS,
     '/api/v1/models': {
       get: {
         operationId: 'listModels',
@@ -104,6 +106,7 @@ export const OPENAPI_DOCUMENT = {
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'CHEXGEN_API_TOKEN; required when set (always when the server listens beyond loopback)' } },
     schemas: {
+      ...COHORT_SCHEMAS,
       JobStatus: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'canceled'] },
       Box: {
         type: 'object', additionalProperties: false, required: ['label', 'x0', 'y0', 'x1', 'y1'],
@@ -111,8 +114,15 @@ export const OPENAPI_DOCUMENT = {
         properties: { label: { type: 'string', examples: ['nodule', 'heart'] }, x0: { type: 'number' }, y0: { type: 'number' }, x1: { type: 'number' }, y1: { type: 'number' } },
       },
       Mask: {
-        description: 'A binary mask of any size: a base64 PNG (first channel non-zero = inside) or run lengths.',
+        description: 'A binary mask of any size: a base64 PNG (first channel non-zero = inside) or run lengths; or the segments of a DICOM SEG in the store (all the model knows, or the one named by label).',
         oneOf: [
+          {
+            type: 'object', additionalProperties: false, required: ['seg'],
+            properties: {
+              label: { type: 'string', description: 'Only this segment (default: every segment the model has a class for)' },
+              seg: { type: 'object', additionalProperties: false, required: ['StudyInstanceUID'], properties: { StudyInstanceUID: { type: 'string' }, SeriesInstanceUID: { type: 'string', description: 'Default: the first SEG series of the study' } } },
+            },
+          },
           { type: 'object', additionalProperties: false, required: ['label', 'png'], properties: { label: { type: 'string' }, png: { type: 'string', contentEncoding: 'base64' } } },
           {
             type: 'object', additionalProperties: false, required: ['label', 'width', 'height', 'rle'],
@@ -186,6 +196,8 @@ export const OPENAPI_DOCUMENT = {
                 name: { type: 'string' }, version: { type: 'string' }, resolution: { type: 'integer' }, loaded: { type: 'boolean' },
                 maskLabels: { type: 'array', items: { type: 'string' } }, boxLabels: { type: 'array', items: { type: 'string' } },
                 defaultSteps: { type: 'integer' }, defaultGuidance: { type: 'number' }, samplers: { type: 'array', items: { type: 'string' } }, licence: { type: 'string' },
+                findings: { type: 'array', items: { type: 'string' }, description: 'Findings a cohort may ask for' },
+                layouts: { type: 'array', items: { type: 'string' }, description: 'Cohort layout sources this server offers' },
               },
             },
           },

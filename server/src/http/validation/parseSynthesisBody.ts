@@ -4,6 +4,8 @@ import { ChexgenError } from '../../errors.js';
 import type { SubmittedSynthesis } from '../../jobs/JobService.js';
 import type { StoredMask } from '../../jobs/jobTypes.js';
 import { decodeMaskRuns, encodeMaskRuns } from '../../jobs/maskRuns.js';
+import type { LabeledMask } from '../../dicom/masksFromRecord.js';
+import { normaliseLabel } from '../../synthesis/conditioning.js';
 import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
 import { decodeMaskPng } from './decodeMaskPng.js';
 import { zodIssuesToError } from './zodIssuesToError.js';
@@ -12,7 +14,7 @@ import { zodIssuesToError } from './zodIssuesToError.js';
 export type RequestLimits = Pick<Config, 'maxTextLength' | 'maxBoxes' | 'maxMasks' | 'maxMaskPixels' | 'maxCount' | 'maxSteps'>;
 
 const UID = /^[0-9]+(\.[0-9]+)*$/;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 function limit(max: number, env: string): string {
   return `must be at most ${max} (${env})`;
@@ -21,18 +23,25 @@ function limit(max: number, env: string): string {
 /** The JSON body of `POST /api/v1/syntheses` (unknown fields are refused, so typos do not pass silently). */
 export function synthesisBodySchema(limits: RequestLimits) {
   const finite = z.number().finite();
+  const uid = z.string().max(64).regex(UID, 'must be a DICOM UID (digits and dots)');
   const mask = z
     .object({
-      label: z.string().min(1).max(64),
+      label: z.string().min(1).max(64).optional(),
       png: z.string().optional(),
       width: z.number().int().min(1).max(8192).optional(),
       height: z.number().int().min(1).max(8192).optional(),
       rle: z.array(z.number().int().min(0)).max(limits.maxMaskPixels + 1).optional(),
+      seg: z.object({ StudyInstanceUID: uid, SeriesInstanceUID: uid.optional() }).strict().optional(),
     })
     .strict()
     .superRefine((m, ctx) => {
-      if ((m.png === undefined) === (m.rle === undefined)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['png'], message: 'give exactly one of png (base64 PNG) or rle (with width and height)' });
+      const sources = [m.png, m.rle, m.seg].filter((v) => v !== undefined).length;
+      if (sources !== 1) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['png'], message: 'give exactly one of png (base64 PNG), rle (with width and height) or seg (a SEG in the store)' });
+      } else if (m.seg === undefined && m.label === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['label'], message: 'required with png or rle' });
+      } else if (m.seg !== undefined && (m.width !== undefined || m.height !== undefined)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['width'], message: 'not allowed with seg (the SEG has its own size)' });
       } else if (m.rle !== undefined && (m.width === undefined || m.height === undefined)) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: [m.width === undefined ? 'width' : 'height'], message: 'required with rle' });
       } else if (m.png !== undefined && (m.width !== undefined || m.height !== undefined)) {
@@ -80,6 +89,7 @@ export async function parseSynthesisBody(
   body: unknown,
   limits: RequestLimits,
   headerKey: string | undefined,
+  readSegmentation?: ReadSegmentation,
 ): Promise<{ request: SubmittedSynthesis; idempotencyKey: string | null }> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ChexgenError('INVALID_FIELD', 'body: expected a JSON object (Content-Type: application/json)', { field: 'body', status: 400 });
@@ -87,24 +97,59 @@ export async function parseSynthesisBody(
   const parsed = synthesisBodySchema(limits).safeParse(body);
   if (!parsed.success) throw zodIssuesToError(parsed.error);
   const { masks, idempotencyKey: bodyKey, ...rest } = parsed.data;
+  const idempotencyKey = resolveIdempotencyKey(bodyKey, headerKey);
+  const stored: StoredMask[] = [];
+  for (const [i, m] of (masks ?? []).entries()) {
+    if (m.seg !== undefined) {
+      stored.push(...(await segMasks(m.seg, m.label, `masks[${i}].seg`, readSegmentation)));
+    } else if (m.png !== undefined) {
+      const decoded = await decodeMaskPng(m.png, limits.maxMaskPixels, `masks[${i}].png`);
+      stored.push({ label: m.label ?? '', width: decoded.width, height: decoded.height, rle: encodeMaskRuns(decoded.data) });
+    } else {
+      const width = m.width ?? 0;
+      const height = m.height ?? 0;
+      const data = decodeMaskRuns(m.rle ?? [], width, height, `masks[${i}].rle`); // the runs must cover width x height
+      stored.push({ label: m.label ?? '', width, height, rle: encodeMaskRuns(data) });
+    }
+  }
+  if (stored.length > limits.maxMasks) {
+    throw new ChexgenError('INVALID_FIELD', `masks: ${stored.length} masks with the SEG segments ${limit(limits.maxMasks, 'CHEXGEN_MAX_MASKS')}`, { field: 'masks', status: 400 });
+  }
+  const request: SubmittedSynthesis = { ...rest, ...(masks !== undefined ? { masks: stored } : {}) };
+  return { request, idempotencyKey };
+}
+
+/** Reads the masks of a SEG in the server's store (server/src/pacs/readStudySegmentation.ts); errors name `field`. */
+export type ReadSegmentation = (studyUid: string, seriesUid: string | undefined, field: string) => Promise<LabeledMask[]>;
+
+/**
+ * The masks of a `{ seg }` entry, stored as run lengths (so the job no longer needs the PACS): every segment the
+ * model knows, or only the one named by `label`.
+ */
+async function segMasks(
+  seg: { StudyInstanceUID: string; SeriesInstanceUID?: string | undefined },
+  label: string | undefined,
+  field: string,
+  readSegmentation: ReadSegmentation | undefined,
+): Promise<StoredMask[]> {
+  if (readSegmentation === undefined) {
+    throw new ChexgenError('INVALID_FIELD', `${field}: this server has no store to read a SEG from`, { field, status: 400 });
+  }
+  const found = await readSegmentation(seg.StudyInstanceUID, seg.SeriesInstanceUID, field);
+  const chosen = label === undefined ? found : found.filter((m) => normaliseLabel(m.label) === normaliseLabel(label));
+  if (chosen.length === 0) {
+    throw new ChexgenError('INVALID_FIELD', `${field}: the SEG has no segment "${label ?? ''}" (it has ${found.map((m) => m.label).join(', ') || 'none we know'})`, { field, status: 400 });
+  }
+  return chosen.map((m) => ({ label: m.label, width: m.width, height: m.height, rle: encodeMaskRuns(m.data) }));
+}
+
+/** The idempotency key of a request: the body's `idempotencyKey` or the `Idempotency-Key` header (both: they must agree). */
+export function resolveIdempotencyKey(bodyKey: string | undefined, headerKey: string | undefined): string | null {
   if (headerKey !== undefined && !IDEMPOTENCY_KEY.test(headerKey)) {
     throw new ChexgenError('INVALID_FIELD', 'Idempotency-Key: 1-200 printable ASCII characters, no spaces', { field: 'Idempotency-Key', status: 400 });
   }
   if (headerKey !== undefined && bodyKey !== undefined && headerKey !== bodyKey) {
     throw new ChexgenError('INVALID_FIELD', 'idempotencyKey: differs from the Idempotency-Key header', { field: 'idempotencyKey', status: 400 });
   }
-  const stored: StoredMask[] = [];
-  for (const [i, m] of (masks ?? []).entries()) {
-    if (m.png !== undefined) {
-      const decoded = await decodeMaskPng(m.png, limits.maxMaskPixels, `masks[${i}].png`);
-      stored.push({ label: m.label, width: decoded.width, height: decoded.height, rle: encodeMaskRuns(decoded.data) });
-    } else {
-      const width = m.width ?? 0;
-      const height = m.height ?? 0;
-      const data = decodeMaskRuns(m.rle ?? [], width, height, `masks[${i}].rle`); // the runs must cover width x height
-      stored.push({ label: m.label, width, height, rle: encodeMaskRuns(data) });
-    }
-  }
-  const request: SubmittedSynthesis = { ...rest, ...(masks !== undefined ? { masks: stored } : {}) };
-  return { request, idempotencyKey: headerKey ?? bodyKey ?? null };
+  return headerKey ?? bodyKey ?? null;
 }

@@ -1,0 +1,89 @@
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { ChexgenError } from '../errors.js';
+import { canonicalJson } from '../jobs/canonicalJson.js';
+import type { JobService } from '../jobs/JobService.js';
+import { isFinal } from '../jobs/jobTypes.js';
+import { buildCohortManifest, type CohortManifest } from './cohortManifest.js';
+import type { CohortStore, NewSubjectJob } from './CohortStore.js';
+import type { Cohort, CohortRequest } from './cohortTypes.js';
+import type { LayoutSource } from './layouts.js';
+import { planCohort } from './planCohort.js';
+
+/** A cohort request as a client sends it (after schema validation): seed and model may be left to the server. */
+export type SubmittedCohort = Omit<CohortRequest, 'seed' | 'model'> & { seed?: number; model?: string };
+
+/** Where layouts come from: the built-in templates always, real annotations when configured. */
+export type CohortLayouts = { templates: LayoutSource; annotations?: LayoutSource };
+
+/**
+ * Cohort use cases: plan the subjects, check each as a synthesis request against the loaded model, store the cohort
+ * and its subjects' jobs in one transaction, report progress, cancel, and build the dataset manifest.
+ */
+export class CohortService {
+  constructor(
+    private readonly store: CohortStore,
+    private readonly jobs: JobService,
+    private readonly layouts: CohortLayouts,
+  ) {}
+
+  /** Whether `layout: "annotations"` can be used (CHEXGEN_LAYOUTS_MANIFEST is set). */
+  get annotationsAvailable(): boolean {
+    return this.layouts.annotations !== undefined;
+  }
+
+  async submit(submitted: SubmittedCohort, idempotencyKey: string | null): Promise<{ cohort: Cohort; created: boolean }> {
+    const requestHash = createHash('sha256').update(canonicalJson(submitted)).digest('hex');
+    if (idempotencyKey !== null) {
+      const existing = this.store.findByIdempotencyKey(idempotencyKey);
+      if (existing !== undefined) return this.store.insert({ id: existing.id, request: existing.request, requestHash, idempotencyKey }, []);
+    }
+    const layouts = submitted.layout === 'annotations' ? this.layouts.annotations : this.layouts.templates;
+    if (layouts === undefined) {
+      throw new ChexgenError('INVALID_FIELD', 'layout: "annotations" needs a manifest of real annotations on the server (CHEXGEN_LAYOUTS_MANIFEST); use "templates"', {
+        field: 'layout', status: 400,
+      });
+    }
+    const model = this.jobs.modelClasses;
+    if (submitted.model !== undefined && submitted.model !== model.name) {
+      // the per-subject check below gives the full message; fail before planning a large cohort
+      this.jobs.prepare({ text: 'x', count: 1, model: submitted.model });
+    }
+    this.jobs.ensureQueueRoom(submitted.size);
+    const request: CohortRequest = { ...submitted, seed: submitted.seed ?? randomInt(0, 2 ** 31), model: model.name };
+    const planned = await planCohort(request, layouts, model);
+    const subjects: NewSubjectJob[] = planned.map(({ subject, masks }) => {
+      const prepared = this.jobs.prepare({
+        text: subject.text, sex: subject.sex, age: subject.age, view: subject.view,
+        ...(subject.boxes.length > 0 ? { boxes: subject.boxes } : {}), ...(masks.length > 0 ? { masks } : {}),
+        count: 1, seed: subject.seed, model: request.model,
+        ...(request.steps !== undefined ? { steps: request.steps } : {}), ...(request.guidance !== undefined ? { guidance: request.guidance } : {}),
+        ...(request.spatialGuidance !== undefined ? { spatialGuidance: request.spatialGuidance } : {}), ...(request.sampler !== undefined ? { sampler: request.sampler } : {}),
+      });
+      return { jobId: randomUUID(), request: prepared.request, requestHash: prepared.requestHash, subject, progress: prepared.progress };
+    });
+    const outcome = this.store.insert({ id: randomUUID(), request, requestHash, idempotencyKey }, subjects);
+    if (outcome.created) this.jobs.notifyQueued();
+    return outcome;
+  }
+
+  get(id: string): Cohort {
+    const cohort = this.store.get(id);
+    if (cohort === undefined) throw new ChexgenError('NOT_FOUND', `no cohort ${id}`, { field: 'id', status: 404 });
+    return cohort;
+  }
+
+  /** Cancels the subjects not made yet (queued at once, running between two steps); images already stored stay. */
+  cancel(id: string): Cohort {
+    const cohort = this.get(id);
+    if (isFinal(cohort.status)) {
+      throw new ChexgenError('JOB_FINISHED', `cohort ${id} has already ${cohort.status === 'canceled' ? 'been canceled' : cohort.status}`, { field: 'id', status: 409 });
+    }
+    const { running } = this.store.requestCancel(id);
+    this.jobs.stopRunning(running);
+    return this.get(id);
+  }
+
+  manifest(id: string): CohortManifest {
+    return buildCohortManifest(this.get(id), this.store.subjects(id));
+  }
+}

@@ -1,0 +1,132 @@
+import type Database from 'better-sqlite3';
+import { ChexgenError } from '../errors.js';
+import type { JobStore } from '../jobs/JobStore.js';
+import type { JobError, JobProgress, JobResult, JobStatus, SynthesisJobRequest } from '../jobs/jobTypes.js';
+import type { Cohort, CohortProgress, CohortRequest, CohortSubject } from './cohortTypes.js';
+
+/** A subject's job as inserted with its cohort. */
+export type NewSubjectJob = { jobId: string; request: SynthesisJobRequest; requestHash: string; subject: CohortSubject; progress: JobProgress };
+
+/** A subject with the state of its job, for progress and manifests. */
+export type SubjectState = {
+  jobId: string;
+  subject: CohortSubject;
+  request: SynthesisJobRequest;
+  status: JobStatus;
+  results: JobResult[];
+  error: JobError | null;
+};
+
+type CohortRow = { id: string; request: string; request_hash: string; idempotency_key: string | null; cancel_requested: number; created_at: string; updated_at: string };
+
+/**
+ * Cohorts in the job database (tables created by JobStore's migration): a cohort row plus one synthesis job per
+ * subject, written in one transaction, so an accepted cohort is complete on disk before the API answers 202 and the
+ * ordinary job runner (crash recovery, outbox, exactly-once UIDs) makes its images.
+ */
+export class CohortStore {
+  private readonly db: Database.Database;
+
+  constructor(jobStore: JobStore, private readonly now: () => Date = () => new Date()) {
+    this.db = jobStore.connection;
+  }
+
+  /**
+   * Inserts a cohort and its subjects' jobs, or returns the cohort that already holds `idempotencyKey`
+   * (`created: false`); the same key with another request is IDEMPOTENCY_CONFLICT.
+   */
+  insert(cohort: { id: string; request: CohortRequest; requestHash: string; idempotencyKey: string | null }, subjects: readonly NewSubjectJob[]): { cohort: Cohort; created: boolean } {
+    return this.db.transaction(() => {
+      if (cohort.idempotencyKey !== null) {
+        const existing = this.db.prepare('SELECT * FROM cohorts WHERE idempotency_key = ?').get(cohort.idempotencyKey) as CohortRow | undefined;
+        if (existing !== undefined) {
+          if (existing.request_hash !== cohort.requestHash) {
+            throw new ChexgenError('IDEMPOTENCY_CONFLICT', `idempotencyKey: the key was already used for cohort ${existing.id} with a different request`, {
+              field: 'idempotencyKey', status: 422,
+            });
+          }
+          return { cohort: this.require(existing.id), created: false };
+        }
+      }
+      const at = this.now().toISOString();
+      this.db
+        .prepare('INSERT INTO cohorts (id, request, request_hash, idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(cohort.id, JSON.stringify(cohort.request), cohort.requestHash, cohort.idempotencyKey, at, at);
+      const insertJob = this.db.prepare(`INSERT INTO jobs (id, kind, request, request_hash, status, progress, cohort_id, subject, created_at, updated_at)
+                                         VALUES (?, 'synthesis', ?, ?, 'queued', ?, ?, ?, ?, ?)`);
+      for (const s of subjects) {
+        insertJob.run(s.jobId, JSON.stringify(s.request), s.requestHash, JSON.stringify(s.progress), cohort.id, JSON.stringify(s.subject), at, at);
+      }
+      return { cohort: this.require(cohort.id), created: true };
+    })();
+  }
+
+  findByIdempotencyKey(key: string): Cohort | undefined {
+    const row = this.db.prepare('SELECT id FROM cohorts WHERE idempotency_key = ?').get(key) as { id: string } | undefined;
+    return row === undefined ? undefined : this.get(row.id);
+  }
+
+  get(id: string): Cohort | undefined {
+    const row = this.db.prepare('SELECT * FROM cohorts WHERE id = ?').get(id) as CohortRow | undefined;
+    if (row === undefined) return undefined;
+    const counts = this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs WHERE cohort_id = ? GROUP BY status').all(id) as { status: JobStatus; n: number }[];
+    const request = JSON.parse(row.request) as CohortRequest;
+    const by = (status: JobStatus) => counts.find((c) => c.status === status)?.n ?? 0;
+    const progress: CohortProgress = {
+      done: by('succeeded'), failed: by('failed'), canceled: by('canceled'), total: request.size,
+      fraction: request.size === 0 ? 1 : (by('succeeded') + by('failed') + by('canceled')) / request.size,
+    };
+    return {
+      id: row.id, request, status: cohortStatus(progress, by('running'), row.cancel_requested !== 0), progress,
+      cancelRequested: row.cancel_requested !== 0, idempotencyKey: row.idempotency_key, createdAt: row.created_at, updatedAt: row.updated_at,
+    };
+  }
+
+  private require(id: string): Cohort {
+    const cohort = this.get(id);
+    if (cohort === undefined) throw new ChexgenError('NOT_FOUND', `no cohort ${id}`, { field: 'id', status: 404 });
+    return cohort;
+  }
+
+  /** Every subject of a cohort with its job's state, in subject order. */
+  subjects(id: string): SubjectState[] {
+    const rows = this.db
+      .prepare('SELECT id, subject, request, status, results, error FROM jobs WHERE cohort_id = ? ORDER BY rowid')
+      .all(id) as { id: string; subject: string; request: string; status: JobStatus; results: string; error: string | null }[];
+    return rows.map((r) => ({
+      jobId: r.id,
+      subject: JSON.parse(r.subject) as CohortSubject,
+      request: JSON.parse(r.request) as SynthesisJobRequest,
+      status: r.status,
+      results: JSON.parse(r.results) as JobResult[],
+      error: r.error === null ? null : (JSON.parse(r.error) as JobError),
+    }));
+  }
+
+  /**
+   * Marks a cohort canceled and cancels its queued subjects at once; returns the ids of subjects still running (the
+   * caller asks the runner to stop them between steps).
+   */
+  requestCancel(id: string): { running: string[] } {
+    return this.db.transaction(() => {
+      this.require(id);
+      const at = this.now().toISOString();
+      this.db.prepare('UPDATE cohorts SET cancel_requested = 1, updated_at = ? WHERE id = ?').run(at, id);
+      this.db.prepare(`UPDATE jobs SET status = 'canceled', updated_at = ? WHERE cohort_id = ? AND status = 'queued'`).run(at, id);
+      const running = this.db.prepare(`SELECT id FROM jobs WHERE cohort_id = ? AND status = 'running'`).all(id) as { id: string }[];
+      return { running: running.map((r) => r.id) };
+    })();
+  }
+}
+
+/**
+ * A cohort's status from its subjects: queued until one starts; running until all have ended; then canceled when a
+ * cancel was asked for, succeeded when at least one image was made (failures are counted in the progress), failed
+ * when none was.
+ */
+export function cohortStatus(progress: CohortProgress, running: number, cancelRequested: boolean): JobStatus {
+  const ended = progress.done + progress.failed + progress.canceled;
+  if (ended < progress.total) return ended === 0 && running === 0 ? 'queued' : 'running';
+  if (cancelRequested || progress.canceled === progress.total) return 'canceled';
+  return progress.done > 0 ? 'succeeded' : 'failed';
+}

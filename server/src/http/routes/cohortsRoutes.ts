@@ -1,0 +1,115 @@
+import { Router, type Response } from 'express';
+import type { CohortService } from '../../cohorts/CohortService.js';
+import type { Cohort } from '../../cohorts/cohortTypes.js';
+import { cohortManifestCsv } from '../../cohorts/cohortManifest.js';
+import { ChexgenError } from '../../errors.js';
+import { isFinal } from '../../jobs/jobTypes.js';
+import { parseCohortBody, type CohortLimits } from '../validation/parseCohortBody.js';
+
+const COHORT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function cohortId(raw: string | string[] | undefined): string {
+  const id = String(raw ?? '');
+  if (!COHORT_ID.test(id)) throw new ChexgenError('NOT_FOUND', `no cohort ${id.slice(0, 64)}`, { field: 'id', status: 404 });
+  return id;
+}
+
+/** The API's view of a cohort (GET /api/v1/cohorts/{id}, the SSE `done` event). */
+export function cohortView(cohort: Cohort) {
+  const base = `/api/v1/cohorts/${cohort.id}`;
+  return {
+    id: cohort.id,
+    status: cohort.status,
+    size: cohort.request.size,
+    seed: cohort.request.seed,
+    progress: cohort.progress,
+    manifest: { json: `${base}/manifest.json`, csv: `${base}/manifest.csv` },
+    request: cohort.request,
+    idempotencyKey: cohort.idempotencyKey,
+    cancelRequested: cohort.cancelRequested,
+    createdAt: cohort.createdAt,
+    updatedAt: cohort.updatedAt,
+  };
+}
+
+function sendEvent(res: Response, event: string, data: unknown): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** `/cohorts`: submit, read, follow (SSE), cancel, manifests. Mounted under `/api/v1`. */
+export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, options: { heartbeatMs?: number; pollMs?: number } = {}): Router {
+  const router = Router();
+
+  router.post('/cohorts', async (req, res) => {
+    const { request, idempotencyKey } = parseCohortBody(req.body, limits, req.get('idempotency-key'));
+    const { cohort, created } = await cohorts.submit(request, idempotencyKey);
+    if (!created) res.set('Idempotent-Replayed', 'true');
+    res.status(202).location(`/api/v1/cohorts/${cohort.id}`).json({ id: cohort.id, status: cohort.status, size: cohort.request.size, seed: cohort.request.seed });
+  });
+
+  router.get('/cohorts/:id', (req, res) => {
+    res.json(cohortView(cohorts.get(cohortId(req.params.id))));
+  });
+
+  router.delete('/cohorts/:id', (req, res) => {
+    const cohort = cohorts.cancel(cohortId(req.params.id));
+    res.status(isFinal(cohort.status) ? 200 : 202).json({ id: cohort.id, status: cohort.status });
+  });
+
+  router.get('/cohorts/:id/manifest.json', (req, res) => {
+    res.set('Cache-Control', 'no-cache').json(cohorts.manifest(cohortId(req.params.id)));
+  });
+
+  router.get('/cohorts/:id/manifest.csv', (req, res) => {
+    const id = cohortId(req.params.id);
+    res
+      .set('Cache-Control', 'no-cache')
+      .set('Content-Disposition', `attachment; filename="cohort-${id}.csv"`)
+      .type('text/csv')
+      .send(cohortManifestCsv(cohorts.manifest(id)));
+  });
+
+  // Server-sent events: `status` and `progress` at once, then whenever they change (the subjects are ordinary jobs;
+  // their counts are read from the database every `pollMs`), and `done` at the end, after which the stream closes.
+  router.get('/cohorts/:id/events', (req, res) => {
+    const id = cohortId(req.params.id);
+    let last = cohorts.get(id);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    sendEvent(res, 'status', { status: last.status });
+    sendEvent(res, 'progress', last.progress);
+    if (isFinal(last.status)) {
+      sendEvent(res, 'done', cohortView(last));
+      res.end();
+      return;
+    }
+    let sinceWrite = 0;
+    const pollMs = options.pollMs ?? 500;
+    const timer = setInterval(() => {
+      let now: Cohort;
+      try {
+        now = cohorts.get(id);
+      } catch {
+        close();
+        res.end();
+        return;
+      }
+      sinceWrite += pollMs;
+      const statusChanged = now.status !== last.status;
+      const progressChanged = JSON.stringify(now.progress) !== JSON.stringify(last.progress);
+      if (statusChanged) sendEvent(res, 'status', { status: now.status });
+      if (progressChanged) sendEvent(res, 'progress', now.progress);
+      if (!statusChanged && !progressChanged && sinceWrite >= (options.heartbeatMs ?? 15_000)) res.write(': keep-alive\n\n');
+      if (statusChanged || progressChanged || sinceWrite >= (options.heartbeatMs ?? 15_000)) sinceWrite = 0;
+      last = now;
+      if (isFinal(now.status)) {
+        sendEvent(res, 'done', cohortView(now));
+        close();
+        res.end();
+      }
+    }, pollMs);
+    const close = (): void => clearInterval(timer);
+    req.on('close', close);
+  });
+
+  return router;
+}
