@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChexgenError } from '../../server/src/errors.js';
 import { isLoopbackHost } from '../../server/src/http/requireApiToken.js';
 import type { ServerHandle } from '../../server/src/http/startServer.js';
-import { apiClient, newDataDir, startTestServer } from '../helpers/testServer.js';
+import { createDicomWebRoute } from '../../server/src/http/dicomWebProxy.js';
+import { createViewerRouter } from '../../server/src/http/viewer/createViewerRouter.js';
+import { apiClient, newDataDir, startTestServer, testConfig } from '../helpers/testServer.js';
 
 // Bound beyond loopback, the server requires CHEXGEN_API_TOKEN as a bearer token on /api and /metrics.
 const TOKEN = 'test-token-0123456789abcdef';
@@ -12,7 +14,13 @@ describe('synthesis server security', () => {
   let base: string;
 
   beforeAll(async () => {
-    server = await startTestServer(await newDataDir(), { host: '0.0.0.0', apiToken: TOKEN });
+    const config = { host: '0.0.0.0', apiToken: TOKEN };
+    server = await startTestServer(await newDataDir(), config, {
+      mounts: async ({ embeddedStore }) => {
+        const route = await createDicomWebRoute(await testConfig(await newDataDir(), config), { embeddedStore });
+        return { dicomWeb: route.dicomWeb, wado: route.wado, viewer: createViewerRouter({ viewerDir: await newDataDir() }) };
+      },
+    });
     base = `http://127.0.0.1:${server.port}`;
   }, 600_000);
   afterAll(async () => server?.close());
@@ -37,6 +45,33 @@ describe('synthesis server security', () => {
     expect((await authorized.get('/api/v1/models')).status).toBe(200);
     expect((await authorized.get('/metrics')).status).toBe(200);
     expect((await authorized.post('/api/v1/syntheses', { text: 'Cardiomegaly.', steps: 1 })).status).toBe(202);
+  });
+
+  it('when the token is missing, then the images (/dicom-web, /wado) are refused too; with it they are served', async () => {
+    expect((await fetch(`${base}/dicom-web/studies`)).status).toBe(401);
+    expect((await fetch(`${base}/wado?requestType=WADO`)).status).toBe(401);
+    const ok = await fetch(`${base}/dicom-web/studies`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(ok.status).toBe(200);
+  });
+
+  it('when a browser opens the viewer without a session, then it goes to /login; the right token gives a cookie that opens everything', async () => {
+    const page = await fetch(`${base}/viewer`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/login');
+    expect(await (await fetch(`${base}/login`)).text()).toMatch(/<form method="post" action="\/login">/);
+    const wrong = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ token: 'not-the-token-at-all' }), redirect: 'manual' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    const right = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ token: TOKEN }), redirect: 'manual' });
+    expect(right.status).toBe(303);
+    const setCookie = right.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^chexgen_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).not.toContain(TOKEN);
+    const cookie = setCookie.split(';')[0]!;
+    expect((await fetch(`${base}/dicom-web/studies`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${base}/api/v1/models`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${base}/viewer`, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' })).status).toBe(503); // no viewer installed in this test
+    expect((await fetch(`${base}/api/v1/models`, { headers: { cookie: 'chexgen_session=forged' } })).status).toBe(401);
   });
 
   it('when a host is loopback, then it is recognised as such', () => {

@@ -4,6 +4,7 @@ import type { CohortService } from '../cohorts/CohortService.js';
 import type { JobService } from '../jobs/JobService.js';
 import { errorMiddleware, notFoundHandler } from './errorMiddleware.js';
 import { requestLogger } from './requestLogger.js';
+import { loginRoutes, viewerGate } from './loginRoutes.js';
 import { requireApiToken } from './requireApiToken.js';
 import { apiRoutes } from './routes/apiRoutes.js';
 import { healthRoutes, type Readiness } from './routes/healthRoutes.js';
@@ -53,11 +54,12 @@ export function createApp(deps: AppDeps): Express {
   // ---- MOUNT POINT: DICOMweb reverse proxy (/dicom-web, /wado) --------------------------------------------------
   // Built by server/src/http/dicomWebProxy.ts and passed in deps.mounts. It streams request bodies (STOW), so it
   // MUST stay here, before any body parser. It shares the job runner's EmbeddedStore when no PACS is configured.
-  if (deps.mounts?.dicomWeb !== undefined) app.use('/dicom-web', deps.mounts.dicomWeb);
-  if (deps.mounts?.wado !== undefined) app.use('/wado', deps.mounts.wado);
+  // With a token (always when bound beyond loopback) the images need it too: they are the sensitive part.
+  const auth = requireApiToken(deps.apiToken);
+  if (deps.mounts?.dicomWeb !== undefined) app.use('/dicom-web', auth, deps.mounts.dicomWeb);
+  if (deps.mounts?.wado !== undefined) app.use('/wado', auth, deps.mounts.wado);
   // -----------------------------------------------------------------------------------------------------------------
 
-  const auth = requireApiToken(deps.apiToken);
   app.use('/api/v1', auth, express.json({ limit: deps.maxBodyBytes }),
     apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation }));
   app.use('/api', notFoundHandler());
@@ -67,6 +69,7 @@ export function createApp(deps: AppDeps): Express {
   // ---- MOUNT POINT: OHIF viewer (/) and plugin bundles (/plugins/) ------------------------------------------------
   // Built by server/src/http/viewer/ and passed in deps.mounts. Last, because it answers unknown GET paths with the
   // viewer's index.html (single-page app); the API, probes, metrics and DICOMweb routes above take precedence.
+  if (deps.apiToken !== '') app.use(loginRoutes(deps.apiToken), viewerGate(deps.apiToken));
   if (deps.mounts?.viewer !== undefined) app.use(deps.mounts.viewer);
   // -----------------------------------------------------------------------------------------------------------------
 
