@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ChexgenError, type ErrorCode } from '../errors.js';
+import { cohortCommand } from './commands/cohortCommand.js';
 import { deliverCommand } from './commands/deliverCommand.js';
 import { modelsCommand } from './commands/modelsCommand.js';
 import { reproduceCommand } from './commands/reproduceCommand.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   return new Command('chexgen')
     .description('chexgen: synthetic chest radiographs from report text, masks and boxes (research use, not for diagnosis)')
     .addCommand(synthesizeCommand())
+    .addCommand(cohortCommand())
     .addCommand(reproduceCommand())
     .addCommand(deliverCommand())
     .addCommand(modelsCommand())

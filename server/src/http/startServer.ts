@@ -1,26 +1,15 @@
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../config/loadConfig.js';
-import { loadAnnotationLayouts } from '../cohorts/annotationLayouts.js';
-import { CohortService } from '../cohorts/CohortService.js';
-import { CohortStore } from '../cohorts/CohortStore.js';
 import { COHORT_FINDING_NAMES } from '../cohorts/findings.js';
-import { TEMPLATE_LAYOUTS } from '../cohorts/layouts.js';
-import { openDicomStore, outboxDir, storeSink } from '../delivery/openStore.js';
-import { Outbox } from '../delivery/Outbox.js';
+import { openJobSystem } from '../composition/openJobSystem.js';
+import type { Config } from '../config/loadConfig.js';
 import { ChexgenError } from '../errors.js';
-import { JobMetrics } from '../jobs/JobMetrics.js';
-import { JobRunner } from '../jobs/JobRunner.js';
-import { JobService } from '../jobs/JobService.js';
-import { JobStore } from '../jobs/JobStore.js';
+import type { JobService } from '../jobs/JobService.js';
 import { listModels } from '../model/modelManifest.js';
 import { EmbeddedStore, type DicomStore } from '../pacs/index.js';
 import { readStudySegmentation } from '../pacs/readStudySegmentation.js';
-import { loadModel } from '../synthesis/loadModel.js';
 import { SCHEDULER_NAMES } from '../synthesis/schedulers/index.js';
 import type { LoadedModel } from '../synthesis/synthesize.js';
-import { CHEXGEN_VERSION } from '../version.js';
 import { createApp, type AppDeps } from './createApp.js';
 import { isLoopbackHost } from './requireApiToken.js';
 import type { ReadinessCheck } from './routes/healthRoutes.js';
@@ -85,27 +74,14 @@ export async function startServer(config: Config, logger: Logger, options: Start
       field: 'CHEXGEN_API_TOKEN',
     });
   }
-  const { store, description } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
-  const model = await loadModel(config, (level, message, fields) => logger[level](fields ?? {}, message));
-  const jobStore = JobStore.open(join(config.dataDir, 'jobs.sqlite'));
+  const system = await openJobSystem(config, logger, { maxRetryDelayMs: options.maxRetryDelayMs, pollIntervalMs: options.pollIntervalMs });
+  const { store, storeDescription: description, model, jobs, cohorts } = system;
   let server: Server | undefined;
-  let runner: JobRunner | undefined;
   try {
     const listed = await listModels(config.modelsDir).catch((error: unknown) => {
       logger.warn({ err: error }, 'cannot list the installed models; /api/v1/models shows the loaded one only');
       return [{ manifest: model.manifest }];
     });
-    const metrics = new JobMetrics();
-    runner = new JobRunner({
-      store: jobStore, metrics, logger, concurrency: config.concurrency, maxAttempts: config.jobMaxAttempts,
-      deliveryTimeoutMs: config.deliveryTimeoutSeconds * 1000, maxRetryDelayMs: options.maxRetryDelayMs, pollIntervalMs: options.pollIntervalMs,
-      deps: { model, outbox: new Outbox(outboxDir(config)), sink: storeSink(store), previewDir: join(config.dataDir, 'previews'), software: { name: 'chexgen', version: CHEXGEN_VERSION } },
-    });
-    const jobs = new JobService(jobStore, runner, model, metrics, { maxQueuedJobs: config.maxQueuedJobs, previewDir: join(config.dataDir, 'previews') });
-    const annotations = config.layoutsManifest === '' ? undefined : loadAnnotationLayouts(config.layoutsManifest, config.layoutsSplit);
-    if (annotations !== undefined) logger.info({ manifest: config.layoutsManifest, rows: annotations.rows }, 'cohort layouts: annotations available');
-    const cohorts = new CohortService(new CohortStore(jobStore), jobs, { templates: TEMPLATE_LAYOUTS, ...(annotations !== undefined ? { annotations } : {}) });
-    runner.start();
     const checkStore = storeCheck(store, description);
     const limits = {
       maxTextLength: config.maxTextLength, maxBoxes: config.maxBoxes, maxMasks: config.maxMasks, maxMaskPixels: config.maxMaskPixels,
@@ -114,7 +90,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
     const app = createApp({
       jobs, cohorts, logger, limits,
       readSegmentation: (studyUid, seriesUid, field) => readStudySegmentation(store, studyUid, seriesUid, field), maxBodyBytes: config.maxBodyBytes, apiToken: config.apiToken, sseHeartbeatMs: options.sseHeartbeatMs,
-      models: summarise(listed, model.manifest.name, annotations !== undefined ? ['templates', 'annotations'] : ['templates']),
+      models: summarise(listed, model.manifest.name, system.layouts),
       readiness: async () => ({
         model: { ok: true, detail: `${model.manifest.name} ${model.manifest.version} on ${model.runtime.executionProvider}` },
         store: await checkStore(),
@@ -137,16 +113,13 @@ export async function startServer(config: Config, logger: Logger, options: Start
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     logger.info({ url, store: description, model: model.manifest.name, concurrency: config.concurrency, auth: config.apiToken !== '' }, `chexgen server listening on ${url}`);
     let closing: Promise<void> | undefined;
-    const runnerRef = runner;
     const close = (): Promise<void> => {
       closing ??= (async () => {
         logger.info('shutting down: no new connections, running jobs go back to the queue');
         const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
-        await runnerRef.stop();
+        await system.close(); // running jobs go back to the queue
         listening.closeAllConnections(); // SSE streams and idle keep-alive connections
         await closed;
-        await model.runtime.dispose();
-        jobStore.close();
         logger.info('shut down');
       })();
       return closing;
@@ -154,9 +127,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
     return { url, port, store, jobs, close };
   } catch (error) {
     server?.close();
-    await runner?.stop();
-    await model.runtime.dispose();
-    jobStore.close();
+    await system.close();
     throw error;
   }
 }
