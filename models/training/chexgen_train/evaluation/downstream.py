@@ -32,8 +32,8 @@ def downstream_report(train: Split, evals: Split, synthetic: List[Dict], cache_d
         x_syn, m_syn = seg_inputs(np.stack([e["image"] for e in synthetic]), np.stack([m for m, _ in syn]))
         p_syn = torch.as_tensor(np.stack([p for _, p in syn]))
     ev = evals.with_masks()
-    out: Dict = {"real_train_images": len(subset), "synthetic_images": len(synthetic), "steps": steps, "batch": batch,
-                 "eval_images": len(ev)}
+    out: Dict = {"downstream_real_train_images": len(subset), "downstream_synthetic_images": len(synthetic),
+                 "downstream_steps": steps, "downstream_batch": batch, "downstream_eval_images": len(ev)}
     runs = {"real": (x_real, m_real, p_real)}
     if syn:
         runs["augmented"] = (torch.cat([x_real, x_syn]), torch.cat([m_real, m_syn]), torch.cat([p_real, p_syn]))
@@ -43,5 +43,5 @@ def downstream_report(train: Split, evals: Split, synthetic: List[Dict], cache_d
         rep = mask_dice(model, evals.images[ev], evals.masks[ev], evals.present[ev])
         out[f"downstream_dice_{name}"] = rep["dice"]
         out[f"downstream_dice_{name}_per_structure"] = rep["per_structure"]
-        out[f"{name}_train_seconds"] = info["seconds"]
+        out[f"downstream_{name}_train_seconds"] = info["seconds"]
     return out

@@ -48,8 +48,8 @@ METHODS = {
                   "also carry masks/boxes.",
     "sex_accuracy": "Reference classifier's sex call on generated images vs the sex in the prompt; real reference: "
                     "on real eval images vs the manifest.",
-    "memorization": "Nearest training image of each generated 'fid' image (64-px correlation shortlist of 10, then "
-                    "SSIM at 256 px). Threshold: 99th percentile of the same nearest-training SSIM for real eval "
+    "memorization": "Nearest training image of each generated 'fid' image (64-px correlation shortlist of 5, then "
+                    "SSIM at 128 px). Threshold: 99th percentile of the same nearest-training SSIM for real eval "
                     "images (other patients, so not copies); reported: the share of generated images above it.",
     "downstream": "Segmenter (same U-Net, 300 steps, batch 16, from scratch) trained on a fixed 10% of the train-split "
                   "images with masks, vs the same 10% plus the synthetic pairs generated from train-split masks; "
@@ -198,7 +198,8 @@ def draw_figures(args, fid_set, evals: Split, train: Split, seg, masked, cms, nn
     out.append(figures.nearest_neighbours(
         [fid_set[i] for i in top],
         [train.images[nn_gen["index"][i]] if figures.may_show(r.id) else None for i, r in zip(top, neighbours)],
-        [float(nn_gen["ssim"][i]) for i in top], os.path.join(args.figures, f"eval-{name}-nearest-train.png")))
+        [float(nn_gen["ssim"][i]) for i in top], [r.id.split("_")[0] for r in neighbours],
+        os.path.join(args.figures, f"eval-{name}-nearest-train.png")))
     return [os.path.relpath(p, ROOT) for p in out]
 
 

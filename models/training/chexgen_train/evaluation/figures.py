@@ -31,7 +31,7 @@ def _outline(mask: np.ndarray) -> np.ndarray:
 
 
 def _sheet(rows: List[List[Optional[Image.Image]]], labels: List[str], captions: Optional[List[List[str]]] = None,
-           label_w: int = 120) -> Image.Image:
+           label_w: int = 120, placeholder: str = "real image not\nreproduced\n(licence)") -> Image.Image:
     cols = max(len(r) for r in rows)
     sheet = Image.new("RGB", (label_w + cols * TILE, len(rows) * (TILE + 14)), (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
@@ -42,7 +42,7 @@ def _sheet(rows: List[List[Optional[Image.Image]]], labels: List[str], captions:
             x = label_w + j * TILE
             if t is None:
                 draw.rectangle([x + 2, y + 2, x + TILE - 3, y + TILE - 3], fill=(200, 200, 200))
-                draw.text((x + 8, y + TILE // 2 - 12), "real image not\nreproduced\n(licence)", fill=(60, 60, 60))
+                draw.text((x + 8, y + TILE // 2 - 12), placeholder, fill=(60, 60, 60))
             else:
                 sheet.paste(t, (x, y))
             if captions:
@@ -60,7 +60,7 @@ def real_vs_generated(generated: List[Dict], real_by_id: Dict[str, np.ndarray], 
     """Top row: real NIH eval images; below: two seeds generated from each one's conditions (text + demographics)."""
     firsts = {}
     for e in generated:
-        if e["group"] == "fid" and may_show(e["record"]):
+        if e["group"] == "fid" and may_show(e["record"]) and e["record"] in real_by_id:
             firsts.setdefault(e["record"], []).append(e)
     picked = [r for r, es in firsts.items() if len(es) >= 2][:n] or list(firsts)[:n]
     rows = [[_tile(real_by_id[r]) for r in picked],
@@ -68,7 +68,7 @@ def real_vs_generated(generated: List[Dict], real_by_id: Dict[str, np.ndarray], 
             [_tile(firsts[r][-1]["image"]) if len(firsts[r]) > 1 else None for r in picked]]
     caps = [[", ".join(firsts[r][0]["findings"])[:20] for r in picked]] + [["seed %d" % firsts[r][0]["seed"] for r in picked],
                                                                           ["seed %d" % firsts[r][-1]["seed"] for r in picked]]
-    return _save(_sheet(rows, ["real (eval)", "generated", "generated"], caps), path)
+    return _save(_sheet(rows, ["real (eval, NIH)", "generated", "generated"], caps, placeholder="no second seed"), path)
 
 
 def segmenter_overlays(entries: List[Dict], cond_masks: List[np.ndarray], preds: List[np.ndarray], path: str) -> str:
@@ -89,9 +89,9 @@ def segmenter_overlays(entries: List[Dict], cond_masks: List[np.ndarray], preds:
 
 
 def nearest_neighbours(entries: List[Dict], neighbours: List[Optional[np.ndarray]], ssims: List[float],
-                       path: str) -> str:
+                       sources: List[str], path: str) -> str:
     """The generated images closest to a training image (top row) and that training image (bottom row; only NIH
     images are reproduced)."""
     rows = [[_tile(e["image"]) for e in entries], [None if n is None else _tile(n) for n in neighbours]]
-    caps = [[e["id"] for e in entries], ["SSIM %.3f" % s for s in ssims]]
+    caps = [[e["id"] for e in entries], ["SSIM %.3f %s" % (s, src) for s, src in zip(ssims, sources)]]
     return _save(_sheet(rows, ["generated", "nearest train"], caps), path)
