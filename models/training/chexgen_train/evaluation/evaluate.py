@@ -45,7 +45,8 @@ METHODS = {
     "text_auroc": "Reference classifier's finding probabilities on generated 'fid' images vs the findings named in "
                   "their prompts: AUROC per finding with >= 5 positive and >= 5 negative prompts, macro mean. Real "
                   "reference: same classifier and findings on real eval images vs their labels. Many 'fid' prompts "
-                  "also carry masks/boxes.",
+                  "also carry masks/boxes; text_auroc_text_only_prompts uses only the images generated from text "
+                  "and demographics alone.",
     "sex_accuracy": "Reference classifier's sex call on generated images vs the sex in the prompt; real reference: "
                     "on real eval images vs the manifest.",
     "memorization": "Nearest training image of each generated 'fid' image (64-px correlation shortlist of 5, then "

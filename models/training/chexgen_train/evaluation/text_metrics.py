@@ -39,8 +39,13 @@ def text_report(gen_out: Dict[str, np.ndarray], entries: List[Dict], real_out: D
         m = req >= 0
         return float((pred[m] == req[m]).mean()) if m.any() else float("nan")
 
+    plain = np.array([not e["masks"] and not e["boxes"] for e in entries], bool)  # text + demographics only
+    plain_auc = finding_aurocs(gen_out["findings"][plain], wanted[plain]) if plain.sum() > 2 * MIN_CASES else {}
+    plain_common = [f for f in plain_auc if f in real_auc_all]
     return {
         "text_auroc": float(np.mean([gen_auc[f] for f in common])) if common else float("nan"),
+        "text_auroc_text_only_prompts": float(np.mean([plain_auc[f] for f in plain_common])) if plain_common else float("nan"),
+        "text_auroc_text_only_prompts_per_finding": plain_auc, "text_only_prompt_images": int(plain.sum()),
         "text_auroc_real": float(np.mean([real_auc_all[f] for f in common])) if common else float("nan"),
         "text_auroc_per_finding": gen_auc, "text_auroc_real_per_finding": {f: real_auc_all[f] for f in common},
         "sex_accuracy": acc((gen_out["sex"] > 0.5).astype(int), sex_req),
