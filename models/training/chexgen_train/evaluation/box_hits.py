@@ -7,7 +7,7 @@ the hit rate at the same place without the box (what the model draws there anywa
 raised the score, and the real reference: hit rate on real eval images at their true boxes, and at the same windows
 on real normal eval images.
 """
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy as np
 import torch
@@ -37,19 +37,20 @@ def _finding_boxes(entry_or_record_boxes) -> List:
     return out
 
 
+def box_pairs(generated: List[Dict]) -> List[Tuple[Dict, Dict, Tuple]]:
+    """(image generated with the box, same seed and conditions without it, the box) for every finding box."""
+    off = {(e["record"], e["seed"]): e for e in generated if e["group"] == "box_off"}
+    return [(e, off[(e["record"], e["seed"])], b) for e in generated
+            if e["group"] == "fid" and (e["record"], e["seed"]) in off for b in _finding_boxes(e["boxes"])]
+
+
 def box_hit_report(model, generated: List[Dict], real_eval, rng: np.random.Generator) -> Dict:
     """generated: entries with `image`; real_eval: reference_data.Split of the eval split."""
-    off = {(e["record"], e["seed"]): e for e in generated if e["group"] == "box_off"}
-    imgs_with, imgs_without, boxes = [], [], []
-    for e in generated:
-        if e["group"] != "fid" or (e["record"], e["seed"]) not in off:
-            continue
-        for b in _finding_boxes(e["boxes"]):
-            imgs_with.append(e["image"])
-            imgs_without.append(off[(e["record"], e["seed"])]["image"])
-            boxes.append(b)
-    s_with = patch_scores(model, np.stack(imgs_with) if imgs_with else np.zeros((0, 256, 256)), boxes)
-    s_without = patch_scores(model, np.stack(imgs_without) if imgs_without else np.zeros((0, 256, 256)), boxes)
+    pairs = box_pairs(generated)
+    boxes = [b for _, _, b in pairs]
+    empty = np.zeros((0, 256, 256))
+    s_with = patch_scores(model, np.stack([a["image"] for a, _, _ in pairs]) if pairs else empty, boxes)
+    s_without = patch_scores(model, np.stack([b["image"] for _, b, _ in pairs]) if pairs else empty, boxes)
     r_idx, r_boxes = [], []
     for i, r in enumerate(real_eval.records):
         for b in _finding_boxes(r.boxes):

@@ -12,7 +12,7 @@ import torch
 from ..train import ROOT
 from . import figures, images as im
 from . import train_reference as nets
-from .box_hits import box_hit_report
+from .box_hits import box_hit_report, box_pairs, patch_scores
 from .downstream import downstream_report
 from .fid import fid
 from .memorization import memorization_report, nearest_neighbours
@@ -160,7 +160,7 @@ def evaluate(args) -> None:
         synthetic = [e for e in generated if e["group"] == "downstream"]
         res.update(downstream_report(train, evals, synthetic, args.cache, args.quick, log))
     with timed(stages, "figures", log):
-        figs = draw_figures(args, fid_set, evals, train, seg, masked, cms, nn_gen)
+        figs = draw_figures(args, generated, fid_set, evals, train, seg, patch, masked, cms, nn_gen)
     stages["evaluation_total"] = round(time.time() - t_start, 1)
     report = {
         "model": args.model, "quick": bool(args.quick), "git_commit": git_commit(),
@@ -184,7 +184,7 @@ def evaluate(args) -> None:
     log(f"wrote {args.out} ({stages['evaluation_total']} s)")
 
 
-def draw_figures(args, fid_set, evals: Split, train: Split, seg, masked, cms, nn_gen) -> List[str]:
+def draw_figures(args, generated, fid_set, evals: Split, train: Split, seg, patch, masked, cms, nn_gen) -> List[str]:
     name = args.model
     out = []
     real_by_id = {r.id: evals.images[i] for i, r in enumerate(evals.records)}
@@ -194,6 +194,12 @@ def draw_figures(args, fid_set, evals: Split, train: Split, seg, masked, cms, nn
         preds = segment(seg, np.stack([e["image"] for e, _ in shown]))
         out.append(figures.segmenter_overlays([e for e, _ in shown], [m for _, m in shown], list(preds),
                                               os.path.join(args.figures, f"eval-{name}-segmenter.png")))
+    pairs = box_pairs(generated)[:8]
+    if pairs:
+        boxes = [b for _, _, b in pairs]
+        sw = patch_scores(patch, np.stack([a["image"] for a, _, _ in pairs]), boxes)
+        so = patch_scores(patch, np.stack([b["image"] for _, b, _ in pairs]), boxes)
+        out.append(figures.box_pairs(pairs, sw, so, os.path.join(args.figures, f"eval-{name}-box-hits.png")))
     top = np.argsort(-nn_gen["ssim"])[:8]
     neighbours = [train.records[nn_gen["index"][i]] for i in top]
     out.append(figures.nearest_neighbours(

@@ -95,3 +95,21 @@ def nearest_neighbours(entries: List[Dict], neighbours: List[Optional[np.ndarray
     rows = [[_tile(e["image"]) for e in entries], [None if n is None else _tile(n) for n in neighbours]]
     caps = [[e["id"] for e in entries], ["SSIM %.3f %s" % (s, src) for s, src in zip(ssims, sources)]]
     return _save(_sheet(rows, ["generated", "nearest train"], caps), path)
+
+
+def box_pairs(pairs, scores_with, scores_without, path: str, n: int = 8) -> str:
+    """Generated images cropped around a requested finding box (box in yellow): with the box requested (top) and the
+    same seed and conditions without it (bottom); captions: the patch classifier's probability."""
+    rows, caps = [[], []], [[], []]
+    for (a, b, box), sw, so in list(zip(pairs, scores_with, scores_without))[:n]:
+        x0, y0, x1, y1 = box
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        half = max(32.0, 1.2 * max(x1 - x0, y1 - y0))
+        crop = (int(max(0, cx - half)), int(max(0, cy - half)), int(min(256, cx + half)), int(min(256, cy + half)))
+        for r, (e, s) in enumerate(((a, sw), (b, so))):
+            t = Image.fromarray((np.clip(e["image"], 0, 1) * 255).round().astype(np.uint8)).convert("RGB")
+            if r == 0:
+                ImageDraw.Draw(t).rectangle([x0, y0, x1 - 1, y1 - 1], outline=YELLOW)
+            rows[r].append(t.crop(crop).resize((TILE, TILE), Image.BILINEAR))
+            caps[r].append("p %.2f %s" % (s, a["id"]))
+    return _save(_sheet(rows, ["box requested", "no box"], caps), path)
