@@ -79,6 +79,10 @@ describe('cohorts (tiny model, embedded store)', () => {
     }
     expect(new Set(manifest.subjects.map((s: { StudyInstanceUID: string }) => s.StudyInstanceUID)).size).toBe(4);
 
+    const sheet = await api.get(cohort.contactSheet);
+    expect(sheet.headers.get('content-type')).toBe('image/png');
+    const sheetMeta = await sharp(sheet.body as Buffer).metadata();
+    expect(sheetMeta.width).toBeGreaterThan(4 * 180);
     const csv = await api.get(cohort.manifest.csv);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const rows = parse(csv.body.toString('utf8'), { columns: true }) as Record<string, string>[];

@@ -8,6 +8,7 @@ import type { CohortStore, NewSubjectJob } from './CohortStore.js';
 import type { Cohort, CohortRequest } from './cohortTypes.js';
 import type { LayoutSource } from './layouts.js';
 import { planCohort } from './planCohort.js';
+import { renderContactSheet } from './renderContactSheet.js';
 
 /** A cohort request as a client sends it (after schema validation): seed and model may be left to the server. */
 export type SubmittedCohort = Omit<CohortRequest, 'seed' | 'model'> & { seed?: number; model?: string };
@@ -85,5 +86,17 @@ export class CohortService {
 
   manifest(id: string): CohortManifest {
     return buildCohortManifest(this.get(id), this.store.subjects(id));
+  }
+
+  /**
+   * A PNG contact sheet of the first `limit` subjects made so far (preview, boxes, labels); NOT_FOUND while none
+   * is made.
+   */
+  async contactSheet(id: string, limit = 60): Promise<Buffer> {
+    const made = this.manifest(id).subjects.filter((s) => s.status === 'succeeded').slice(0, limit);
+    if (made.length === 0) throw new ChexgenError('NOT_FOUND', `cohort ${id} has no image yet`, { field: 'id', status: 404 });
+    const resolution = this.jobs.modelClasses.resolution;
+    const tiles = await Promise.all(made.map(async (subject) => ({ subject, resolution, preview: await this.jobs.preview(subject.jobId, 0) })));
+    return renderContactSheet(tiles);
   }
 }

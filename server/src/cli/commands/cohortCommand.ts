@@ -14,7 +14,7 @@ import { createCliLogger } from '../logger.js';
 type Options = {
   size?: number; seed?: number; sex?: Record<string, number>; ageBands?: Record<string, number>; view?: Record<string, number>;
   finding: Record<string, number>; layout?: string; steps?: number; guidance?: number; sampler?: string;
-  out?: string; pacs?: string; resume?: string; json: boolean; logLevel: string;
+  out?: string; pacs?: string; resume?: string; sheet: boolean; json: boolean; logLevel: string;
 };
 
 const integer = (value: string): number => {
@@ -70,6 +70,7 @@ export function cohortCommand(): Command {
     .option('--pacs <url>', 'store the studies in this PACS (default: CHEXGEN_PACS_URL, else the embedded store in CHEXGEN_DATA_DIR)')
     .option('--out <dir>', 'where manifest.json and manifest.csv go (default: ./cohort-<id>)')
     .option('--resume <id>', 'finish a cohort an earlier run left (the other options are then ignored)')
+    .option('--no-sheet', 'do not write contact-sheet.png (a picture of every subject with its labels)')
     .option('--json', 'print the cohort as JSON at the end instead of a summary', false)
     .option('--log-level <level>', 'debug, info, warn, error', 'warn')
     .addHelpText('after', `
@@ -105,6 +106,7 @@ Findings: see GET /api/v1/models "findings" or docs/api.md. Runs on CHEXGEN_DATA
         const manifest = system.cohorts.manifest(cohortId);
         await writeFile(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
         await writeFile(join(out, 'manifest.csv'), cohortManifestCsv(manifest));
+        if (opts.sheet && cohort.progress.done > 0) await writeFile(join(out, 'contact-sheet.png'), await system.cohorts.contactSheet(cohortId));
         if (opts.json) process.stdout.write(`${JSON.stringify({ ...manifest.cohort, manifestDir: out })}\n`);
         else process.stdout.write(`cohort ${cohortId} ${cohort.status}: ${cohort.progress.done} made, ${cohort.progress.failed} failed, ${cohort.progress.canceled} canceled; manifest in ${out}\n`);
         if (!isFinal(cohort.status)) {

@@ -24,6 +24,7 @@ export function cohortView(cohort: Cohort) {
     seed: cohort.request.seed,
     progress: cohort.progress,
     manifest: { json: `${base}/manifest.json`, csv: `${base}/manifest.csv` },
+    contactSheet: `${base}/contact-sheet.png`,
     request: cohort.request,
     idempotencyKey: cohort.idempotencyKey,
     cancelRequested: cohort.cancelRequested,
@@ -67,6 +68,11 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
       .set('Content-Disposition', `attachment; filename="cohort-${id}.csv"`)
       .type('text/csv')
       .send(cohortManifestCsv(cohorts.manifest(id)));
+  });
+
+  router.get('/cohorts/:id/contact-sheet.png', async (req, res) => {
+    const png = await cohorts.contactSheet(cohortId(req.params.id));
+    res.type('png').set('Cache-Control', 'no-cache').send(png);
   });
 
   // Server-sent events: `status` and `progress` at once, then whenever they change (the subjects are ordinary jobs;

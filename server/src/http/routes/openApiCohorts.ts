@@ -66,6 +66,14 @@ export const COHORT_PATHS = {
       responses: { '200': { description: 'Manifest', content: json(ref('CohortManifest')) }, '404': errorResponse('NOT_FOUND') },
     },
   },
+  '/api/v1/cohorts/{id}/contact-sheet.png': {
+    get: {
+      operationId: 'getCohortContactSheet',
+      summary: 'A PNG of the first 60 subjects made so far: preview, requested boxes, sex, age, view, findings',
+      parameters: [idParam],
+      responses: { '200': { description: 'PNG', content: { 'image/png': { schema: { type: 'string', contentEncoding: 'binary' } } } }, '404': errorResponse('NOT_FOUND (also while no image is made)') },
+    },
+  },
   '/api/v1/cohorts/{id}/manifest.csv': {
     get: {
       operationId: 'getCohortManifestCsv',
@@ -107,7 +115,7 @@ export const COHORT_SCHEMAS = {
     type: 'object',
     properties: {
       id: { type: 'string', format: 'uuid' }, status: ref('JobStatus'), size: { type: 'integer' }, seed: { type: 'integer' }, progress: ref('CohortProgress'),
-      manifest: { type: 'object', properties: { json: { type: 'string' }, csv: { type: 'string' } } },
+      manifest: { type: 'object', properties: { json: { type: 'string' }, csv: { type: 'string' } } }, contactSheet: { type: 'string' },
       request: { type: 'object' }, idempotencyKey: { type: ['string', 'null'] }, cancelRequested: { type: 'boolean' },
       createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' },
     },
