@@ -13,7 +13,7 @@ declare global {
 /** OHIF panel module: the synthesis panel, rendered as a React island with the host's services. */
 export function getPanelModule({ servicesManager }: { servicesManager: ServicesManager }) {
   const client = new ChexgenClient((input, init) => window.fetch(input, init));
-  const Panel = createIsland(() => (
+  const { Island } = createIsland(() => (
     <SynthesisPanel
       client={client}
       host={createOhifHost(servicesManager.services, () => window.cornerstone)}
@@ -26,7 +26,7 @@ export function getPanelModule({ servicesManager }: { servicesManager: ServicesM
       iconName: 'tab-patient-info',
       iconLabel: 'Synthesis',
       label: 'Chest X-ray synthesis',
-      component: Panel,
+      component: Island,
     },
   ];
 }

@@ -104,7 +104,8 @@ const modeInstance = {
     },
   ],
   extensions: extensionDependencies,
-  hangingProtocol: 'default',
+  // two studies in the URL (source, synthetic) -> side by side; one study -> OHIF's default protocol
+  hangingProtocol: ['@ohif/hpCompare', 'default'],
   // SEG and SR first: their handlers claim those SOP classes before the generic stack handler
   sopClassHandlers: [ohif.segHandler, ohif.srHandler3D, ohif.srHandler, ohif.stack],
 };

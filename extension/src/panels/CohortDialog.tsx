@@ -103,7 +103,7 @@ export function CohortDialog({ client, openEvents, model, limits, onClose }: Pro
             )}
           </div>
         )}
-        {job.state.manifest && (
+        {job.state.manifest && (job.state.phase === 'succeeded' || job.state.phase === 'failed' || job.state.phase === 'canceled') && (
           <div style={styles.row} data-cy="chexgen-cohort-manifest">
             Manifest:
             <a href={client.url(job.state.manifest.json)} target="_blank" rel="noreferrer" style={{ color: '#5acce6' }}>
