@@ -6,6 +6,7 @@ The `tiny` config writes random weights (seconds; for tests). Budgets are wall-c
 fits the GPU machine's 10-minute command limit; a killed run still leaves its last checkpoint in --out.
 """
 import argparse
+from dataclasses import replace
 import json
 import math
 import os
@@ -19,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from . import checkpoint
+from .onnx_weights import load_modules
 from .conditions import drop_conditions, drop_text, rasterize_boxes, unpack_masks
 from .config import BOX_CLASSES, MASK_CLASSES, TrainConfig, preset
 from .flow import euler_sample, noisy, sample_t
@@ -248,6 +250,16 @@ def random_weights(cfg: TrainConfig, out_dir: str, data_dir: str) -> None:
     log(f"tiny: random weights written to {out_dir}")
 
 
+def resume_modules(model_dir: str, pack_tokenizer: str):
+    """-> (cfg, vae, text, dit) of a released model folder, to train further on a pack. The pack's prompts are token
+    ids, so the model's tokenizer must be the pack's (same vocabulary in the same order); otherwise SystemExit."""
+    _, cfg, tok, vae, text, dit = load_modules(model_dir)
+    if tok.vocab != WordTokenizer.from_json(pack_tokenizer).vocab:
+        raise SystemExit(f"--resume-from {model_dir}: its tokenizer differs from the pack's; rebuild the pack from the "
+                         "same data the model was trained on, or train from scratch")
+    return cfg, vae, text, dit
+
+
 def main(args: argparse.Namespace) -> None:
     overrides = {}
     if args.vae_seconds is not None:
@@ -259,6 +271,11 @@ def main(args: argparse.Namespace) -> None:
     if args.vae_batch is not None:
         overrides["vae_batch"] = args.vae_batch
     cfg = preset(args.config, **overrides)
+    if args.resume_from:
+        # architecture from the model folder; budgets and batch sizes from the preset and the flags
+        _, saved_cfg, _, _, _, _ = load_modules(args.resume_from)
+        cfg = replace(saved_cfg, name=cfg.name, vae_seconds=0, dit_seconds=cfg.dit_seconds, dit_batch=cfg.dit_batch,
+                      vae_batch=cfg.vae_batch, random_weights=False)
     out_dir = args.out or os.path.join(ROOT, "models", "training", "runs", cfg.name)
     torch.manual_seed(cfg.seed)
     random.seed(cfg.seed)
@@ -279,21 +296,34 @@ def main(args: argparse.Namespace) -> None:
         build_pack(args.data, corpus, cfg, pack_path, limit=args.limit)
     t0 = time.time()
     pack = load_pack(pack_path)
+    if args.subset:  # the first N images of the pack, same tokenizer (smoke runs of --resume-from)
+        pack = {k: (v[:args.subset] if isinstance(v, np.ndarray) and v.shape[:1] == pack["images"].shape[:1] else v)
+                for k, v in pack.items()}
     tok = WordTokenizer.from_json(pack["tokenizer"])
     log(f"pack: {pack['images'].shape[0]} images, vocab {len(tok.vocab)}, decoded in {time.time() - t0:.1f}s; "
         f"device {device}, torch {torch.__version__}")
     pack_t = {k: torch.from_numpy(np.ascontiguousarray(v)).to(device) for k, v in pack.items()
               if isinstance(v, np.ndarray)}
-    vae, text, dit = (m.to(device) for m in checkpoint.build_models(cfg, len(tok.vocab)))
+    if args.resume_from:
+        _, *modules = resume_modules(args.resume_from, pack["tokenizer"])
+        vae, text, dit = (m.to(device).train() for m in modules)
+    else:
+        vae, text, dit = (m.to(device) for m in checkpoint.build_models(cfg, len(tok.vocab)))
     info: Dict = {"data": pack["meta"]["data_dir"], "train_images": int(pack["images"].shape[0]),
                   "torch": torch.__version__,
                   "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}
+    if args.resume_from:
+        info["resumed_from"] = os.path.basename(os.path.normpath(args.resume_from))
 
     def save_all(extra: Dict) -> None:
         info.update(extra)
         checkpoint.save(out_dir, cfg, pack["tokenizer"], {"vae": vae, "text": text, "dit": dit}, info)
 
-    info.update(train_vae(vae, pack_t["images"], cfg, device, cfg.vae_seconds, log))
+    if args.resume_from:
+        log(f"resuming from {args.resume_from}: its VAE is kept (the latent scale must not move), the DiT trains on")
+        info.update({"vae_steps": 0})
+    else:
+        info.update(train_vae(vae, pack_t["images"], cfg, device, cfg.vae_seconds, log))
     lat_mean, lat_std = encode_latents(vae, pack_t["images"], device)
     info["vae_psnr_train32"] = round(psnr(vae, pack_t["images"], device), 2)
     info["latent_shift"] = vae.latent_shift.tolist()
@@ -332,6 +362,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--preview-steps", type=int, default=20, help="Euler steps for the preview grid")
     ap.add_argument("--preview-seeds", type=int, default=4, help="seeds per preview row")
     ap.add_argument("--no-preview", action="store_true", help="skip the preview grids at the end")
+    ap.add_argument("--subset", type=int, default=0, help="train on the first N images of the pack only (smoke tests)")
+    ap.add_argument("--resume-from", default=None, metavar="MODEL_DIR",
+                    help="continue training the DiT and text encoder of a released model folder (e.g. ../cxr256-gpu-v1); "
+                         "its VAE and architecture are kept, budgets come from --config and the flags")
     return ap.parse_args(argv)
 
 

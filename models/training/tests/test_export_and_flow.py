@@ -43,3 +43,24 @@ def test_when_timesteps_are_shifted_then_they_still_run_from_one_to_zero():
     assert t[0] == 1.0 and t[-1] == 0.0 and len(t) == 21
     assert bool((t[1:] < t[:-1]).all())
     assert t[10] > 0.5  # shift > 1 spends more steps at high noise
+
+
+def test_when_resuming_from_a_model_folder_then_its_weights_come_back_and_another_vocabulary_is_refused(tmp_path):
+    import json
+
+    import pytest
+
+    from chexgen_train.train import resume_modules
+
+    run = tmp_path / "run"
+    random_weights(preset("tiny"), str(run), "")
+    export_model(str(run), str(tmp_path / "model"), "tiny-test")
+    tokenizer = (tmp_path / "model" / "tokenizer.json").read_text(encoding="utf-8")
+    cfg, vae, text, dit = resume_modules(str(tmp_path / "model"), tokenizer)
+    _, _, _, _, _, dit_saved = load_modules(str(tmp_path / "model"))
+    assert all(torch.equal(a, b) for a, b in zip(dit.state_dict().values(), dit_saved.state_dict().values()))
+    assert cfg.resolution == preset("tiny").resolution
+    other = json.loads(tokenizer)
+    other["vocab"] = other["vocab"][:3] + list(reversed(other["vocab"][3:]))
+    with pytest.raises(SystemExit, match="tokenizer differs"):
+        resume_modules(str(tmp_path / "model"), json.dumps(other))
