@@ -52,10 +52,12 @@ type DicomJson = Record<string, { vr?: string; Value?: unknown[] } | undefined>;
 
 /**
  * WORKAROUND, applied only while needed: OHIF 3.13's SEG viewport and cornerstone's SEG adapter read Pixel Measures
- * and Plane Orientation from the SEG's shared functional groups, which the server's SEG (a 2D radiograph without a
- * frame of reference) does not write yet; without them the viewer crashes when the SEG is opened. Until
- * server/src/dicom/buildSegmentation.ts writes them, this adds them (1 mm pixels, identity orientation) to the SEG's
- * DICOMweb metadata on its way to the browser. A SEG that has them passes unchanged, so the patch then does nothing.
+ * and Plane Orientation from the SEG's shared functional groups and a Derivation Image Sequence per frame, which the
+ * server's SEG (a 2D radiograph without a frame of reference) does not write yet: without the first two the viewer
+ * crashes when the SEG is opened, without the third the labelmap stays empty. Until
+ * server/src/dicom/buildSegmentation.ts writes them, this adds them (1 mm pixels, identity orientation, the shared
+ * derivation copied to each frame) to the SEG's DICOMweb metadata on its way to the browser. A SEG that has them
+ * passes unchanged, so the patch then does nothing.
  */
 async function patchSegMetadata(route: Route): Promise<void> {
   const response = await route.fetch();
@@ -71,6 +73,13 @@ async function patchSegMetadata(route: Route): Promise<void> {
     if (shared['00209116'] === undefined) {
       shared['00209116'] = { vr: 'SQ', Value: [{ '00200037': { vr: 'DS', Value: [1, 0, 0, 0, 1, 0] } }] };
       segPatches++;
+    }
+    // cornerstone maps each frame to its source image through the frame's own Derivation Image Sequence
+    for (const frame of (instance['52009230']?.Value ?? []) as DicomJson[]) {
+      if (frame['00089124'] === undefined && shared['00089124'] !== undefined) {
+        frame['00089124'] = shared['00089124'];
+        segPatches++;
+      }
     }
   }
   await route.fulfill({ response, json: instances });
@@ -210,6 +219,25 @@ for (const store of ['orthanc', 'embedded'] as const) {
           return (services?.segmentationService?.getSegmentations() ?? []).flatMap((s) => Object.values(s.segments).map((x) => x?.label ?? ''));
         });
       await expect.poll(segments, { timeout: 60_000 }).toEqual(expect.arrayContaining([expect.stringMatching(/lung/i)]));
+      // ... and its labelmap holds the mask: about as many pixels as the brush stroke the panel sent
+      const painted = () =>
+        page.evaluate(() => {
+          const g = globalThis as unknown as {
+            services: { segmentationService: { getSegmentations(): { representationData: { Labelmap?: { imageIds?: string[] } } }[] } };
+            cornerstone: { cache: { getImage(id: string): { voxelManager?: { getScalarData(): ArrayLike<number> } } | undefined } };
+          };
+          let count = 0;
+          for (const s of g.services.segmentationService.getSegmentations()) {
+            for (const id of s.representationData.Labelmap?.imageIds ?? []) {
+              const data = g.cornerstone.cache.getImage(id)?.voxelManager?.getScalarData() ?? [];
+              for (let i = 0; i < data.length; i++) if (data[i] !== 0) count++;
+            }
+          }
+          return count;
+        });
+      const sentInside = sent!.masks![0].rle.filter((_, i) => i % 2 === 1).reduce((sum, run) => sum + run, 0);
+      await expect.poll(painted, { timeout: 30_000 }).toBeGreaterThan(sentInside * 0.5);
+      expect(await painted()).toBeLessThan(sentInside * 1.5);
       await page.waitForTimeout(1500);
       await shot(page, 'side-by-side-seg', store);
       if (segPatches > 0) console.warn(`the SEG lacked ${segPatches} functional group(s) OHIF needs; the test added them in flight (see patchSegMetadata)`);
