@@ -18,4 +18,5 @@ fi
 # onnxruntime-node's postinstall would download CUDA libraries from an unreachable host; .npmrc skips it (and so
 # does this variable, for npm versions that drop the .npmrc key)
 ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+npm run build:extension # the chexgen OHIF extension and mode (extension/dist) for the e2e test
 scripts/fetch-viewer.sh # the prebuilt OHIF viewer for the viewer tests (npm registry only)
