@@ -35,8 +35,19 @@ export type RuntimeLog = (level: 'info' | 'warn', message: string, fields?: Reco
 export interface InferenceRuntime {
   /** The execution provider actually running the sessions (after any fallback). */
   readonly executionProvider: ExecutionProviderName;
-  /** Runs one graph. Input buffers may be transferred (detached) - do not reuse them after the call. */
-  run(graph: GraphName, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+  /**
+   * Runs one graph. Input buffers may be transferred (detached) - do not reuse them after the call. `pinned` adds the
+   * feeds of a {@link pin} handle (the call's own feeds win on a name clash).
+   */
+  run(graph: GraphName, feeds: Record<string, TensorData>, pinned?: number): Promise<Record<string, TensorData>>;
+  /**
+   * Keeps feeds next to the sessions for later runs (the text embeddings and condition planes every denoiser step of
+   * an image shares), so they cross to the inference thread once instead of every step. Buffers are transferred.
+   * Returns the handle for run() and {@link unpin}.
+   */
+  pin(feeds: Record<string, TensorData>): number;
+  /** Frees pinned feeds. */
+  unpin(handle: number): void;
   /** Releases every session and stops the worker. */
   dispose(): Promise<void>;
 }

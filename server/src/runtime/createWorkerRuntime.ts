@@ -146,27 +146,18 @@ class WorkerRuntime implements InferenceRuntime {
     });
   }
 
-  run(graph: GraphName, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+  run(graph: GraphName, feeds: Record<string, TensorData>, pinned?: number): Promise<Record<string, TensorData>> {
     return new Promise((resolve, reject) => {
       if (this.gone !== undefined) return reject(new Error(`inference: cannot run ${graph}: ${this.gone}`));
-      const sent: Record<string, TensorData> = {};
-      for (const [name, tensor] of Object.entries(feeds)) {
-        const count = elementCount(tensor.dims);
-        if (count === undefined || count !== tensor.data.length) {
-          // A zero-length array usually is one whose buffer an earlier run() transferred.
-          return reject(
-            new Error(
-              `inference: ${graph}: feed "${name}" has ${tensor.data.length} values, ` +
-                `dims [${tensor.dims.join(', ')}] need ${count ?? 'non-negative integers'}` +
-                (tensor.data.length === 0 ? ' (was its buffer transferred by an earlier run?)' : ''),
-            ),
-          );
-        }
-        sent[name] = withOwnBuffer(tensor);
+      let sent: Record<string, TensorData>;
+      try {
+        sent = ownedFeeds(graph, feeds);
+      } catch (error) {
+        return reject(error);
       }
       const id = this.nextId++;
       try {
-        const request: WorkerRequest = { type: 'run', id, graph, feeds: sent };
+        const request: WorkerRequest = { type: 'run', id, graph, feeds: sent, ...(pinned !== undefined ? { pinned } : {}) };
         this.worker.postMessage(request, transferList(Object.values(sent)));
       } catch (error) {
         const message = `inference: ${graph}: cannot send the feeds: ${errorMessage(error)}`;
@@ -175,6 +166,18 @@ class WorkerRuntime implements InferenceRuntime {
       this.pending.set(id, { graph, resolve, reject });
       this.updateRef();
     });
+  }
+
+  pin(feeds: Record<string, TensorData>): number {
+    if (this.gone !== undefined) throw new Error(`inference: cannot pin feeds: ${this.gone}`);
+    const sent = ownedFeeds('pin', feeds);
+    const handle = this.nextId++;
+    this.worker.postMessage({ type: 'pin', handle, feeds: sent } satisfies WorkerRequest, transferList(Object.values(sent)));
+    return handle;
+  }
+
+  unpin(handle: number): void {
+    if (this.gone === undefined) this.worker.postMessage({ type: 'unpin', handle } satisfies WorkerRequest);
   }
 
   dispose(): Promise<void> {
@@ -255,6 +258,26 @@ class WorkerRuntime implements InferenceRuntime {
     if (busy) this.worker.ref();
     else this.worker.unref();
   }
+}
+
+/**
+ * The feeds checked (values match dims) and each with a buffer of its own, ready to transfer. Throws naming the
+ * feed; a zero-length array usually is one whose buffer an earlier run() transferred.
+ */
+function ownedFeeds(what: string, feeds: Record<string, TensorData>): Record<string, TensorData> {
+  const sent: Record<string, TensorData> = {};
+  for (const [name, tensor] of Object.entries(feeds)) {
+    const count = elementCount(tensor.dims);
+    if (count === undefined || count !== tensor.data.length) {
+      throw new Error(
+        `inference: ${what}: feed "${name}" has ${tensor.data.length} values, ` +
+          `dims [${tensor.dims.join(', ')}] need ${count ?? 'non-negative integers'}` +
+          (tensor.data.length === 0 ? ' (was its buffer transferred by an earlier run?)' : ''),
+      );
+    }
+    sent[name] = withOwnBuffer(tensor);
+  }
+  return sent;
 }
 
 function initError(failures: ExecutionProviderFailure[]): Error {

@@ -22,6 +22,8 @@ if (parentPort === null) throw new Error('inferenceWorker.ts must run in a worke
 const port = parentPort;
 
 let sessions = new Map<GraphName, InferenceSession>();
+/** Feeds kept for many runs (see InferenceRuntime.pin), as onnxruntime tensors ready to use. */
+const pinned = new Map<number, Record<string, Tensor>>();
 let disposed = false;
 const inFlight = new Set<Promise<void>>();
 
@@ -101,7 +103,9 @@ async function run(request: RunRequest): Promise<void> {
     if (disposed) throw new Error('the runtime is disposed');
     const session = sessions.get(request.graph);
     if (session === undefined) throw new Error(`no session for graph "${request.graph}"`);
-    const feeds: Record<string, Tensor> = {};
+    const base = request.pinned === undefined ? {} : pinned.get(request.pinned);
+    if (base === undefined) throw new Error(`pinned feeds ${request.pinned} are gone (unpinned?)`);
+    const feeds: Record<string, Tensor> = { ...base };
     for (const [name, tensor] of Object.entries(request.feeds)) feeds[name] = toOrtTensor(tensor);
     const results = await session.run(feeds);
     const outputs: Record<string, TensorData> = {};
@@ -130,7 +134,17 @@ port.on('message', (message: WorkerRequest) => {
       inFlight.add(task);
       return;
     }
+    case 'pin': {
+      const tensors: Record<string, Tensor> = {};
+      for (const [name, tensor] of Object.entries(message.feeds)) tensors[name] = toOrtTensor(tensor);
+      pinned.set(message.handle, tensors);
+      return;
+    }
+    case 'unpin':
+      pinned.delete(message.handle);
+      return;
     case 'dispose':
+      pinned.clear();
       void dispose();
       return;
   }

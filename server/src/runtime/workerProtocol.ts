@@ -18,13 +18,19 @@ export type InitRequest = {
   allowSpinning: boolean;
 };
 
-/** Runs one graph. Answered by `runResult` or `runError` with the same id. */
-export type RunRequest = { type: 'run'; id: number; graph: GraphName; feeds: Record<string, TensorData> };
+/** Runs one graph with `feeds` plus the pinned set `pinned`, if any. Answered by `runResult` or `runError` with the same id. */
+export type RunRequest = { type: 'run'; id: number; graph: GraphName; feeds: Record<string, TensorData>; pinned?: number };
+
+/** Keeps feeds under `handle` for later runs. Not answered: messages are handled in order, so a run sent after it sees them. */
+export type PinRequest = { type: 'pin'; handle: number; feeds: Record<string, TensorData> };
+
+/** Drops the pinned set `handle`. Not answered. */
+export type UnpinRequest = { type: 'unpin'; handle: number };
 
 /** Waits for the runs in flight, releases every session. Answered by `disposed`. */
 export type DisposeRequest = { type: 'dispose' };
 
-export type WorkerRequest = InitRequest | RunRequest | DisposeRequest;
+export type WorkerRequest = InitRequest | RunRequest | PinRequest | UnpinRequest | DisposeRequest;
 
 /** An EP that could not open the graphs, and why. */
 export type ExecutionProviderFailure = { executionProvider: ExecutionProviderName; message: string };
