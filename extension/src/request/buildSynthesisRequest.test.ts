@@ -6,12 +6,12 @@ import { buildSynthesisRequest, type SynthesisForm } from './buildSynthesisReque
 import { compilePrompt } from './promptPrefix';
 import { suggestBoxLabel } from './suggestBoxLabel';
 
-export const MODEL: ModelInfo = {
+const MODEL: ModelInfo = {
   name: 'cxr256-gpu-v1', version: '1.0.0', resolution: 256, loaded: true,
   maskLabels: ['right_lung', 'left_lung', 'heart'], boxLabels: ['right_lung', 'left_lung', 'heart', 'nodule', 'mass', 'opacity'],
   defaultSteps: 20, defaultGuidance: 2.5, samplers: ['dpmpp-2m', 'euler', 'ddim'],
 };
-export const LIMITS: Limits = { maxTextLength: 2000, maxBoxes: 64, maxMasks: 16, maxMaskPixels: 16_777_216, maxCount: 16, maxSteps: 100 };
+const LIMITS: Limits = { maxTextLength: 2000, maxBoxes: 64, maxMasks: 16, maxMaskPixels: 16_777_216, maxCount: 16, maxSteps: 100 };
 const form = (patch: Partial<SynthesisForm> = {}): SynthesisForm => ({
   text: '', findings: [], sex: '', age: '', view: '', boxLabels: {}, maskLabels: {}, count: '1', seed: '', steps: '20', guidance: '2.5', sampler: 'dpmpp-2m', ...patch,
 });
