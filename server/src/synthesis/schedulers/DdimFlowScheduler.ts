@@ -1,6 +1,4 @@
-import { assertStepArgs } from './assertStepArgs.js';
-import type { FlowScheduleConfig, FlowScheduler } from './FlowScheduler.js';
-import { assertFlowScheduleConfig, flowTimesteps } from './flowTimesteps.js';
+import { FlowSchedulerBase } from './FlowSchedulerBase.js';
 
 /**
  * Deterministic DDIM (eta = 0; Song et al. 2021, eq. 12) in the rectified-flow parameterisation alpha_t = 1 - t,
@@ -10,30 +8,10 @@ import { assertFlowScheduleConfig, flowTimesteps } from './flowTimesteps.js';
  * (1 - t') (x - t v) + t' (x + (1 - t) v) = x + (t' - t) v. It exists as a name users know and differs from Euler
  * only by float rounding.
  */
-export class DdimFlowScheduler implements FlowScheduler {
+export class DdimFlowScheduler extends FlowSchedulerBase {
   readonly name = 'ddim';
-  readonly config: Readonly<FlowScheduleConfig>;
-  private grid: Float64Array = new Float64Array(0);
-  private nextIndex = 0;
 
-  /** @throws RangeError naming `shift` when it is not a finite number > 0 */
-  constructor(config: FlowScheduleConfig) {
-    assertFlowScheduleConfig(config);
-    this.config = Object.freeze({ shift: config.shift });
-  }
-
-  /** The grid from the last setTimesteps (empty before it). */
-  get timesteps(): Float64Array {
-    return this.grid;
-  }
-
-  setTimesteps(n: number): void {
-    this.grid = flowTimesteps(n, this.config.shift);
-    this.nextIndex = 0;
-  }
-
-  step(velocity: Float32Array, index: number, sample: Float32Array): Float32Array {
-    assertStepArgs(this.name, this.timesteps, this.nextIndex, index, velocity, sample);
+  protected update(velocity: Float32Array, index: number, sample: Float32Array): Float32Array {
     const t = this.timesteps[index];
     const tNext = this.timesteps[index + 1];
     const next = new Float32Array(sample.length);
@@ -44,7 +22,6 @@ export class DdimFlowScheduler implements FlowScheduler {
       // 2. Eq. 12 with eta = 0: x_{t'} = alpha_{t'} x0 + sigma_{t'} eps.
       next[k] = (1 - tNext) * x0 + tNext * eps;
     }
-    this.nextIndex = index + 1;
     return next;
   }
 }

@@ -1,6 +1,4 @@
-import { assertStepArgs } from './assertStepArgs.js';
-import type { FlowScheduleConfig, FlowScheduler } from './FlowScheduler.js';
-import { assertFlowScheduleConfig, flowTimesteps } from './flowTimesteps.js';
+import { FlowSchedulerBase } from './FlowSchedulerBase.js';
 
 /**
  * DPM-Solver++(2M) (Lu et al. 2022, arXiv 2211.01095, Algorithm 2): multistep second order on the data prediction
@@ -15,32 +13,15 @@ import { assertFlowScheduleConfig, flowTimesteps } from './flowTimesteps.js';
  *
  * History (the previous x0_hat) lives in the instance; setTimesteps clears it.
  */
-export class DpmSolverPlusPlus2MFlowScheduler implements FlowScheduler {
+export class DpmSolverPlusPlus2MFlowScheduler extends FlowSchedulerBase {
   readonly name = 'dpmpp-2m';
-  readonly config: Readonly<FlowScheduleConfig>;
-  private grid: Float64Array = new Float64Array(0);
-  private nextIndex = 0;
   private previousX0: Float64Array | undefined;
 
-  /** @throws RangeError naming `shift` when it is not a finite number > 0 */
-  constructor(config: FlowScheduleConfig) {
-    assertFlowScheduleConfig(config);
-    this.config = Object.freeze({ shift: config.shift });
-  }
-
-  /** The grid from the last setTimesteps (empty before it). */
-  get timesteps(): Float64Array {
-    return this.grid;
-  }
-
-  setTimesteps(n: number): void {
-    this.grid = flowTimesteps(n, this.config.shift);
-    this.nextIndex = 0;
+  protected override reset(): void {
     this.previousX0 = undefined;
   }
 
-  step(velocity: Float32Array, index: number, sample: Float32Array): Float32Array {
-    assertStepArgs(this.name, this.timesteps, this.nextIndex, index, velocity, sample);
+  protected update(velocity: Float32Array, index: number, sample: Float32Array): Float32Array {
     const steps = this.timesteps.length - 1;
     const t = this.timesteps[index]; // s0 in diffusers; > 0 for every evaluated index
     const tNext = this.timesteps[index + 1]; // t in diffusers
@@ -73,7 +54,6 @@ export class DpmSolverPlusPlus2MFlowScheduler implements FlowScheduler {
       next[k] = sigmaRatio * sample[k] + dataWeight * d;
     }
     this.previousX0 = x0;
-    this.nextIndex = index + 1;
     return next;
   }
 }
