@@ -46,6 +46,18 @@ describe('resampleMask', () => {
 });
 
 describe('buildSegmentation', () => {
+  it('when written, then the shared groups carry pixel measures and orientation and every frame names its source image (OHIF needs all three)', () => {
+    const { ctx, study, image, record } = setup(4);
+    const seg = buildSegmentation([{ label: 'heart', width: 4, height: 4, data: new Uint8Array(16).fill(1) }, { label: 'left_lung', width: 4, height: 4, data: new Uint8Array(16) }], image, study, record, ctx);
+    const shared = (seg!.SharedFunctionalGroupsSequence as Record<string, unknown>[])[0];
+    expect(shared).toMatchObject({ PixelMeasuresSequence: [{ PixelSpacing: [1, 1] }], PlaneOrientationSequence: [{ ImageOrientationPatient: [1, 0, 0, 0, 1, 0] }] });
+    const frames = seg!.PerFrameFunctionalGroupsSequence as Record<string, any>[];
+    expect(frames).toHaveLength(2);
+    for (const frame of frames) {
+      expect(frame.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID).toBe(image.SOPInstanceUID);
+    }
+  });
+
   it('when masks of known content are given, then frames are resampled, concatenated and packed LSB first', () => {
     const { ctx, study, image, record } = setup(4);
     const heart = new Uint8Array(16);

@@ -129,17 +129,22 @@ export function buildSegmentation(
         DimensionDescriptionLabel: 'Segment Number',
       },
     ],
+    // A radiograph has no frame of reference; OHIF's SEG viewport and cornerstone's SEG adapter still need pixel
+    // measures and an orientation to place the labelmap (they crash without), and each frame's own derivation to
+    // find its source image (else the labelmap stays empty). Pixel spacing 1 mm matches the image, which states none.
     SharedFunctionalGroupsSequence: [
       {
-        DerivationImageSequence: [
-          {
-            SourceImageSequence: [{ ...sourceImage, PurposeOfReferenceCodeSequence: [{ ...CODES.sourceImage }] }],
-            DerivationCodeSequence: [{ ...CODES.segmentation }],
-          },
-        ],
+        PixelMeasuresSequence: [{ PixelSpacing: [1, 1], SliceThickness: 1 }],
+        PlaneOrientationSequence: [{ ImageOrientationPatient: [1, 0, 0, 0, 1, 0] }],
       },
     ],
     PerFrameFunctionalGroupsSequence: labels.map((_, i) => ({
+      DerivationImageSequence: [
+        {
+          SourceImageSequence: [{ ...sourceImage, PurposeOfReferenceCodeSequence: [{ ...CODES.sourceImage }] }],
+          DerivationCodeSequence: [{ ...CODES.segmentation }],
+        },
+      ],
       FrameContentSequence: [{ DimensionIndexValues: i + 1 }],
       SegmentIdentificationSequence: [{ ReferencedSegmentNumber: i + 1 }],
     })),
