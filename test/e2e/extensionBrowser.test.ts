@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page, type Route } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inCi } from '../helpers/testEnvironment.js';
 import { CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, SOURCE_STUDY_UID, missingPieces, startE2eStack, type E2eStack } from './e2eStack.js';
@@ -49,45 +49,6 @@ async function drag(page: Page, fx0: number, fy0: number, fx1: number, fy1: numb
   await page.mouse.up();
 }
 
-const SEG_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
-let segPatches = 0;
-type DicomJson = Record<string, { vr?: string; Value?: unknown[] } | undefined>;
-
-/**
- * WORKAROUND, applied only while needed: OHIF 3.13's SEG viewport and cornerstone's SEG adapter read Pixel Measures
- * and Plane Orientation from the SEG's shared functional groups and a Derivation Image Sequence per frame, which the
- * server's SEG (a 2D radiograph without a frame of reference) does not write yet: without the first two the viewer
- * crashes when the SEG is opened, without the third the labelmap stays empty. Until
- * server/src/dicom/buildSegmentation.ts writes them, this adds them (1 mm pixels, identity orientation, the shared
- * derivation copied to each frame) to the SEG's DICOMweb metadata on its way to the browser. A SEG that has them
- * passes unchanged, so the patch then does nothing.
- */
-async function patchSegMetadata(route: Route): Promise<void> {
-  const response = await route.fetch();
-  const instances = (await response.json()) as DicomJson[];
-  for (const instance of instances) {
-    if (instance['00080016']?.Value?.[0] !== SEG_SOP_CLASS) continue;
-    const shared = instance['52009229']?.Value?.[0] as DicomJson | undefined;
-    if (shared === undefined) continue;
-    if (shared['00289110'] === undefined) {
-      shared['00289110'] = { vr: 'SQ', Value: [{ '00280030': { vr: 'DS', Value: [1, 1] }, '00180050': { vr: 'DS', Value: [1] } }] };
-      segPatches++;
-    }
-    if (shared['00209116'] === undefined) {
-      shared['00209116'] = { vr: 'SQ', Value: [{ '00200037': { vr: 'DS', Value: [1, 0, 0, 0, 1, 0] } }] };
-      segPatches++;
-    }
-    // cornerstone maps each frame to its source image through the frame's own Derivation Image Sequence
-    for (const frame of (instance['52009230']?.Value ?? []) as DicomJson[]) {
-      if (frame['00089124'] === undefined && shared['00089124'] !== undefined) {
-        frame['00089124'] = shared['00089124'];
-        segPatches++;
-      }
-    }
-  }
-  await route.fulfill({ response, json: instances });
-}
-
 for (const store of ['orthanc', 'embedded'] as const) {
   describe.skipIf(skipFor(store))(`chexgen extension in OHIF (headless Chromium), real server, ${store} store`, () => {
     let stack: E2eStack;
@@ -102,7 +63,6 @@ for (const store of ['orthanc', 'embedded'] as const) {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
       page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.route(/\/dicom-web\/studies\/[^?]*metadata/, patchSegMetadata);
       page.on('request', (request) => {
         if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/v1/syntheses') sent = request.postDataJSON() as SentRequest;
       });
@@ -243,7 +203,6 @@ for (const store of ['orthanc', 'embedded'] as const) {
       expect(await painted()).toBeLessThan(sentInside * 1.5);
       await page.waitForTimeout(1500);
       await shot(page, 'side-by-side-seg', store);
-      if (segPatches > 0) console.warn(`the SEG lacked ${segPatches} functional group(s) OHIF needs; the test added them in flight (see patchSegMetadata)`);
       expect(resultStudy).toMatch(/^2\.25\.\d+$/);
       expect(pageErrors).toEqual([]);
     }, 180_000);

@@ -76,6 +76,7 @@ export class ChexgenClient {
     try {
       response = await this.fetchImpl(`${this.baseUrl}${path}`, {
         method,
+        credentials: 'same-origin', // the viewer's session cookie (POST /login) when the API needs a token
         headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
