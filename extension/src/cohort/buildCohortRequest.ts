@@ -100,7 +100,7 @@ export function buildCohortRequest(form: CohortForm, limits: { maxSteps: number 
 function weights<K extends string>(field: string, raw: Record<K, string>, problems: Problem[]): Partial<Record<K, number>> | undefined {
   const out: Partial<Record<K, number>> = {};
   let sum = 0;
-  let any = false;
+  let given = false;
   for (const [key, value] of Object.entries(raw) as [K, string][]) {
     if (value.trim() === '') continue;
     const w = Number(value);
@@ -110,9 +110,9 @@ function weights<K extends string>(field: string, raw: Record<K, string>, proble
     }
     out[key] = w;
     sum += w;
-    any = true;
+    given = true;
   }
-  if (!any) return undefined;
+  if (!given) return undefined;
   if (sum <= 0) {
     problems.push({ field, message: `the ${field} weights add up to 0` });
     return undefined;
