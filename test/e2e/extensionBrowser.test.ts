@@ -8,6 +8,8 @@ import { CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, SOURCE_STUDY_UID, missingPieces, st
 
 /** Set to 1 to refresh docs/images/extension-*.png; otherwise screenshots go to a temp folder. */
 const UPDATE_SCREENSHOTS = process.env.CHEXGEN_UPDATE_SCREENSHOTS === '1';
+/** Few steps keep the test fast; the docs' screenshots show what a user gets with the model's default. */
+const STEPS = UPDATE_SCREENSHOTS ? 20 : 3;
 const SHOT_DIR = UPDATE_SCREENSHOTS ? join(REPO_ROOT, 'docs', 'images') : mkdtempSync(join(tmpdir(), 'chexgen-e2e-shots-'));
 mkdirSync(SHOT_DIR, { recursive: true });
 
@@ -99,7 +101,7 @@ for (const store of ['orthanc', 'embedded'] as const) {
       await page.locator('[data-cy="chexgen-sex"]').selectOption('F');
       await page.locator('[data-cy="chexgen-age"]').fill('66');
       await page.locator('[data-cy="chexgen-view"]').selectOption('PA');
-      await page.locator('[data-cy="chexgen-steps"]').fill('3');
+      await page.locator('[data-cy="chexgen-steps"]').fill(String(STEPS));
       await page.locator('[data-cy="chexgen-seed"]').fill('7');
       expect(await page.locator('[data-cy="chexgen-prompt-preview"]').innerText()).toBe(
         'sex: female, age: 66, view: PA. Solitary pulmonary nodule in the left upper lobe.',
@@ -117,7 +119,7 @@ for (const store of ['orthanc', 'embedded'] as const) {
 
       expect(sent).toBeDefined();
       const request = sent as SentRequest;
-      expect(request).toMatchObject({ text: 'Solitary pulmonary nodule in the left upper lobe.', sex: 'F', age: 66, view: 'PA', steps: 3, seed: 7, count: 1, sourceStudy: SOURCE_STUDY_UID, sourceWidth: 256, sourceHeight: 256 });
+      expect(request).toMatchObject({ text: 'Solitary pulmonary nodule in the left upper lobe.', sex: 'F', age: 66, view: 'PA', steps: STEPS, seed: 7, count: 1, sourceStudy: SOURCE_STUDY_UID, sourceWidth: 256, sourceHeight: 256 });
       expect(request.boxes).toHaveLength(1);
       const b = request.boxes![0];
       expect(b.label).toBe('nodule');
