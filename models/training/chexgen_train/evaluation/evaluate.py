@@ -37,7 +37,9 @@ METHODS = {
                         "eval images.",
     "mask_dice": "Reference segmenter (U-Net trained on train-split masks, 64 px) on generated images vs the masks "
                  "they were conditioned on, Dice per image averaged over the structures given. Ceiling: the same "
-                 "segmenter on real eval images vs their true masks.",
+                 "segmenter on real eval images vs their true masks. A structure whose mask plane is empty is not "
+                 "scored (the lungVAE-masked ieee8023 rows declare a heart bit but leave it empty; the generator was "
+                 "still given those empty planes as 'heart absent', as in the model's training data).",
     "box_hit_rate": "Patch classifier (trained on train-split patches around real nodule/mass/opacity boxes vs the "
                     "same windows in normal train images) on a window around each requested finding box; hit = "
                     "probability > 0.5. Compared with the same seed and conditions generated without the box, and "

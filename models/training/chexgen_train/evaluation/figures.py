@@ -85,7 +85,7 @@ def segmenter_overlays(entries: List[Dict], cond_masks: List[np.ndarray], preds:
         tiles.append(Image.fromarray(t))
         caps.append(e["id"])
     half = (len(tiles) + 1) // 2
-    return _save(_sheet([tiles[:half], tiles[half:]], ["given mask vs", "segmenter"], [caps[:half], caps[half:]]), path)
+    return _save(_sheet([tiles[:half], tiles[half:]], ["red, green: given", "yellow: segmenter"], [caps[:half], caps[half:]]), path)
 
 
 def nearest_neighbours(entries: List[Dict], neighbours: List[Optional[np.ndarray]], ssims: List[float],

@@ -29,10 +29,17 @@ def load_real(records: List[Record], size: int = 256) -> np.ndarray:
     return np.stack([load_gray(r.file, size).astype(np.float32) / 255.0 for r in records])
 
 
+def known(planes: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """A declared structure whose plane is empty counts as unknown: the lungVAE rows of cxr256 declare heart and
+    clavicle bits (bit2-4) but leave them empty, and no radiograph lacks a heart or lungs."""
+    return (np.asarray(present).astype(bool) & np.asarray(planes).reshape(*np.shape(present), -1).any(-1)).astype(np.uint8)
+
+
 def load_masks(records: List[Record], size: int = 256) -> Tuple[np.ndarray, np.ndarray]:
-    """-> planes uint8 [N, 3, H, W], present uint8 [N, 3] (right lung, left lung, heart)."""
+    """-> planes uint8 [N, 3, H, W], present uint8 [N, 3] (right lung, left lung, heart; see `known`)."""
     pairs = [load_mask_planes(r, size) for r in records]
-    return np.stack([p for p, _ in pairs]), np.stack([q for _, q in pairs])
+    planes = np.stack([p for p, _ in pairs])
+    return planes, known(planes, np.stack([q for _, q in pairs]))
 
 
 def labels(records: List[Record]) -> Dict[str, np.ndarray]:
@@ -69,11 +76,12 @@ def load_generated(cache_dir: str) -> List[Dict]:
 
 
 def conditioning_masks(entry: Dict, cache_dir: str) -> Tuple[np.ndarray, np.ndarray]:
-    """The masks an image was generated with -> planes uint8 [3, 256, 256], present uint8 [3]."""
+    """The masks an image was generated with -> planes uint8 [3, 256, 256], present uint8 [3] (empty planes: unknown,
+    although the generator was given them as 'present and empty', as the model was trained)."""
     planes = np.zeros((len(MASK_CLASSES), 256, 256), np.uint8)
     present = np.zeros(len(MASK_CLASSES), np.uint8)
     for m in entry["masks"]:
         k = MASK_CLASSES.index(m["label"])
         planes[k] = np.asarray(Image.open(os.path.join(cache_dir, m["file"]))) > 127
         present[k] = 1
-    return planes, present
+    return planes, known(planes, present)

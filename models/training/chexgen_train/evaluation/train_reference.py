@@ -1,7 +1,7 @@
 """Trains (or loads from the cache) the three reference networks on the TRAIN split; see reference_nets.py.
 
 Weights live under models/training/.cache/eval/nets (ignored by git) with a JSON of how they were trained; they are
-retrained only when missing or when NETS_VERSION changes.
+retrained only when missing or when their NETS_VERSION changes.
 """
 import json
 import os
@@ -17,7 +17,7 @@ from .patches import crop_patches, patch_window
 from .reference_nets import (Classifier, PatchClassifier, Segmenter, classifier_loss, fit, jitter,
                              segmenter_loss)
 
-NETS_VERSION = 1
+NETS_VERSION = {"classifier": 1, "segmenter": 2, "patch": 1}  # segmenter 2: empty declared planes are unknown
 # (steps, batch) per network; --quick trains for a few steps only
 BUDGET = {"classifier": (600, 32), "segmenter": (500, 16), "patch": (300, 64)}
 QUICK_BUDGET = {"classifier": (10, 8), "segmenter": (10, 4), "patch": (10, 16)}
@@ -31,14 +31,14 @@ def _cached(nets_dir: str, name: str, build: Callable[[], torch.nn.Module],
     if os.path.exists(path) and os.path.exists(meta_path):
         with open(meta_path, encoding="utf-8") as f:
             meta = json.load(f)
-        if meta.get("version") == NETS_VERSION:
+        if meta.get("version") == NETS_VERSION[name]:
             model.load_state_dict(torch.load(path, map_location="cpu"))
             model.eval()
             log(f"{name}: loaded from {path}")
             return model, {**meta, "cached": True}
     log(f"{name}: training on the train split")
     torch.manual_seed(0)
-    meta = {"version": NETS_VERSION, **train(model)}
+    meta = {"version": NETS_VERSION[name], **train(model)}
     os.makedirs(nets_dir, exist_ok=True)
     torch.save(model.state_dict(), path)
     with open(meta_path, "w", encoding="utf-8") as f:
