@@ -55,8 +55,9 @@ METHODS = {
                     "SSIM at 128 px). Threshold: 99th percentile of the same nearest-training SSIM for real eval "
                     "images (other patients, so not copies); reported: the share of generated images above it.",
     "downstream": "Segmenter (same U-Net, 300 steps, batch 16, from scratch) trained on a fixed 10% of the train-split "
-                  "images with masks, vs the same 10% plus the synthetic pairs generated from train-split masks; "
-                  "Dice on every real eval image with masks.",
+                  "images with masks, vs the same 10% plus the synthetic pairs generated from train-split masks "
+                  "(batches drawn uniformly from the union); Dice on every real eval image with masks; mean of 3 "
+                  "training seeds per arm (per-seed values beside it).",
 }
 
 
