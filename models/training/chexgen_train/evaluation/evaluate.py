@@ -203,7 +203,9 @@ def draw_figures(args, generated, fid_set, evals: Split, train: Split, seg, patc
         sw = patch_scores(patch, np.stack([a["image"] for a, _, _ in pairs]), boxes)
         so = patch_scores(patch, np.stack([b["image"] for _, b, _ in pairs]), boxes)
         out.append(figures.box_pairs(pairs, sw, so, os.path.join(args.figures, f"eval-{name}-box-hits.png")))
-    top = np.argsort(-nn_gen["ssim"])[:8]
+    order = np.argsort(-nn_gen["ssim"])
+    showable = [i for i in order if figures.may_show(train.records[nn_gen["index"][i]].id)]
+    top = list(order[:4]) + [i for i in showable if i not in order[:4]][:4]  # closest overall + closest NIH pairs
     neighbours = [train.records[nn_gen["index"][i]] for i in top]
     out.append(figures.nearest_neighbours(
         [fid_set[i] for i in top],

@@ -90,8 +90,8 @@ def segmenter_overlays(entries: List[Dict], cond_masks: List[np.ndarray], preds:
 
 def nearest_neighbours(entries: List[Dict], neighbours: List[Optional[np.ndarray]], ssims: List[float],
                        sources: List[str], path: str) -> str:
-    """The generated images closest to a training image (top row) and that training image (bottom row; only NIH
-    images are reproduced)."""
+    """Generated images (top row) and their nearest training image (bottom row; only NIH images are reproduced):
+    the 4 closest pairs overall, then the 4 closest pairs whose neighbour may be shown."""
     rows = [[_tile(e["image"]) for e in entries], [None if n is None else _tile(n) for n in neighbours]]
     caps = [[e["id"] for e in entries], ["SSIM %.3f %s" % (s, src) for s, src in zip(ssims, sources)]]
     return _save(_sheet(rows, ["generated", "nearest train"], caps), path)
