@@ -192,7 +192,8 @@ def draw_figures(args, generated, fid_set, evals: Split, train: Split, seg, patc
     out = []
     real_by_id = {r.id: evals.images[i] for i, r in enumerate(evals.records)}
     out.append(figures.real_vs_generated(fid_set, real_by_id, os.path.join(args.figures, f"eval-{name}-real-vs-generated.png")))
-    shown = [(e, m) for e, (m, p) in zip(masked, cms) if figures.may_draw_mask(e["record"])][:12]
+    v7 = figures.v7_mask_ids(args.data)
+    shown = [(e, m) for e, (m, p) in zip(masked, cms) if e["record"] in v7][:12]
     if shown:
         preds = segment(seg, np.stack([e["image"] for e, _ in shown]))
         out.append(figures.segmenter_overlays([e for e, _ in shown], [m for _, m in shown], list(preds),

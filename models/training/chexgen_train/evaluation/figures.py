@@ -1,8 +1,9 @@
 """Evaluation figures (small 8-bit PNGs under docs/images). Real images appear only from NIH ChestX-ray14 rows
 (public release, no restriction); masks drawn are only V7 Labs lung masks (CC BY 4.0); other sources' images are
 never reproduced (LICENCES.md of the data)."""
+import csv
 import os
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -16,9 +17,10 @@ def may_show(record_id: str) -> bool:
     return record_id.startswith("nih")
 
 
-def may_draw_mask(record_id: str) -> bool:
-    """Masks of these rows may be drawn (V7 Labs lung masks on ieee8023 rows, CC BY 4.0)."""
-    return record_id.startswith("covid")
+def v7_mask_ids(data_dir: str) -> Set[str]:
+    """Rows whose masks may be drawn: V7 Labs lung masks (CC BY 4.0), named in the manifest's mask_source."""
+    with open(os.path.join(data_dir, "manifest.csv"), newline="", encoding="utf-8") as f:
+        return {r["id"] for r in csv.DictReader(f) if "V7 Labs" in (r.get("mask_source") or "")}
 
 
 def _tile(img: np.ndarray) -> Image.Image:
