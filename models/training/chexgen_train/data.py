@@ -139,8 +139,12 @@ def load_gray(path: str, size: int) -> np.ndarray:
     return a
 
 
-def load_mask_planes(rec: Record, size: int) -> Tuple[np.ndarray, np.ndarray]:
-    """-> (planes uint8 [len(MASK_CLASSES), size, size] in {0,1}, present uint8 [len(MASK_CLASSES)])."""
+def load_mask_planes(rec: Record, size: int, require_pixels: bool = False) -> Tuple[np.ndarray, np.ndarray]:
+    """-> (planes uint8 [len(MASK_CLASSES), size, size] in {0,1}, present uint8 [len(MASK_CLASSES)]).
+
+    require_pixels: a plane the manifest declares but leaves empty counts as unknown, not as "this structure is
+    absent" (172 lungVAE rows declare a heart bit they never fill). Training packs use it (pack version 3); the
+    evaluation plan keeps the declared planes so that models stay comparable with the figures already measured."""
     planes = np.zeros((len(MASK_CLASSES), size, size), np.uint8)
     present = np.zeros(len(MASK_CLASSES), np.uint8)
     if rec.mask_file and rec.mask_bits:
@@ -152,7 +156,7 @@ def load_mask_planes(rec: Record, size: int) -> Tuple[np.ndarray, np.ndarray]:
         for bit, name in rec.mask_bits.items():
             k = MASK_CLASSES.index(name)
             planes[k] = (m >> bit) & 1
-            present[k] = 1
+            present[k] = 0 if require_pixels and not planes[k].any() else 1
     return planes, present
 
 

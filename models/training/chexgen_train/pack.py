@@ -17,7 +17,7 @@ from .prompts import ReportCorpus, training_prompt, vocabulary_texts
 from .tokenizer import WordTokenizer
 
 MAX_BOXES = 8
-PACK_VERSION = 2
+PACK_VERSION = 3  # 3: declared-but-empty mask planes are unknown (data.load_mask_planes require_pixels)
 
 
 def _encode_image(a: np.ndarray) -> bytes:
@@ -48,7 +48,7 @@ def build_pack(data_dir: str, corpus_path: str, cfg: TrainConfig, out_path: str,
     prompts: List[List[str]] = []
     for i, rec in enumerate(records):
         blobs.append(_encode_image(load_gray(rec.file, size)))
-        planes, present = load_mask_planes(rec, size)
+        planes, present = load_mask_planes(rec, size, require_pixels=True)
         masks[i] = np.packbits(planes, axis=-1, bitorder="little")
         mask_present[i] = present
         for j, (cls, x0, y0, x1, y1) in enumerate(rec.boxes[:MAX_BOXES]):

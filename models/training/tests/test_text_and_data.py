@@ -56,3 +56,19 @@ def test_when_report_sentences_are_indexed_then_negated_ones_are_left_out(tmp_pa
 def test_when_an_image_is_packed_then_it_decodes_losslessly():
     a = np.random.default_rng(0).integers(0, 256, (32, 32), dtype=np.uint8)
     assert np.array_equal(decode_image(_encode_image(a), 32), a)
+
+
+def test_when_a_declared_mask_plane_is_empty_then_training_treats_it_as_unknown(tmp_path):
+    from PIL import Image
+
+    from chexgen_train.data import Record, load_mask_planes
+
+    mask = np.zeros((8, 8), np.uint8)
+    mask[2:6, 1:3] = 1  # bit0 right lung painted; bit2 heart declared but empty
+    Image.fromarray(mask).save(tmp_path / "m.png")
+    rec = Record(id="r", file="", split="train", sex=None, age=None, view=None, findings=[], report_text="",
+                 report_source="", mask_file=str(tmp_path / "m.png"), mask_bits={0: "right_lung", 2: "heart"})
+    planes, present = load_mask_planes(rec, 8, require_pixels=True)
+    assert present.tolist() == [1, 0, 0] and planes[0].sum() == 8
+    _, declared = load_mask_planes(rec, 8)
+    assert declared.tolist() == [1, 0, 1]  # the evaluation plan's (unchanged) reading
