@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../server/src/cohorts/random.js';
 import { ChexgenError } from '../../server/src/errors.js';
 import { loadModelManifest, type ModelManifest } from '../../server/src/model/modelManifest.js';
 import { REQUIRED_GRAPHS, type GraphSpec } from '../../server/src/model/modelManifestSchema.js';
@@ -41,17 +42,8 @@ function recorder(): { log: RuntimeLog; lines: LogLine[] } {
   return { lines, log: (level, message, fields) => lines.push({ level, message, fields }) };
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so every feed is reproducible from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers in [0, 1), so every feed is reproducible from its seed. */
+const random = mulberry32;
 
 function dimsOf(shape: GraphSpec['inputs'][number]['shape'], batch: number): number[] {
   return shape.map((dim) => {

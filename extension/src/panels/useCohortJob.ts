@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ChexgenClient } from '../api/ChexgenClient';
 import { followEvents, type EventSourceFactory } from '../api/followEvents';
-import { FINAL_STATUSES, type ApiErrorBody, type CohortJob, type CohortProgress, type CohortRequest, type JobStatus } from '../api/types';
+import { pollJob } from '../api/pollJob';
+import { type ApiErrorBody, type CohortJob, type CohortProgress, type CohortRequest, type JobStatus } from '../api/types';
 import { toErrorBody } from './useSynthesisJob';
 
 export type CohortJobState = {
@@ -27,24 +28,7 @@ export function useCohortJob(client: ChexgenClient, openEvents: EventSourceFacto
 
   const poll = useCallback(
     (id: string) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let stopped = false;
-      const tick = async (): Promise<void> => {
-        try {
-          const job = await client.cohort(id);
-          if (stopped) return;
-          apply(job);
-          if (FINAL_STATUSES.includes(job.status)) return;
-        } catch (error) {
-          if (!stopped) setState((s) => ({ ...s, error: toErrorBody(error) }));
-        }
-        if (!stopped) timer = setTimeout(() => void tick(), pollMs);
-      };
-      void tick();
-      stop.current = () => {
-        stopped = true;
-        clearTimeout(timer);
-      };
+      stop.current = pollJob(() => client.cohort(id), apply, (error) => setState((s) => ({ ...s, error: toErrorBody(error) })), pollMs);
     },
     [client, apply, pollMs],
   );

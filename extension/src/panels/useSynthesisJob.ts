@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, type ChexgenClient } from '../api/ChexgenClient';
 import { followEvents, type EventSourceFactory } from '../api/followEvents';
-import { FINAL_STATUSES, type ApiErrorBody, type JobStatus, type SynthesisJob, type SynthesisProgress, type SynthesisRequest, type SynthesisResult } from '../api/types';
+import { pollJob } from '../api/pollJob';
+import { type ApiErrorBody, type JobStatus, type SynthesisJob, type SynthesisProgress, type SynthesisRequest, type SynthesisResult } from '../api/types';
 
 export type SynthesisJobState = {
   phase: 'idle' | 'submitting' | JobStatus;
@@ -29,25 +30,7 @@ export function useSynthesisJob(client: ChexgenClient, openEvents: EventSourceFa
 
   const poll = useCallback(
     (id: string) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let stopped = false;
-      const tick = async (): Promise<void> => {
-        try {
-          const job = await client.synthesis(id);
-          if (stopped) return;
-          finish(job);
-          if (FINAL_STATUSES.includes(job.status)) return;
-        } catch (error) {
-          if (stopped) return;
-          setState((s) => ({ ...s, error: toErrorBody(error) }));
-        }
-        timer = setTimeout(() => void tick(), pollMs);
-      };
-      void tick();
-      stop.current = () => {
-        stopped = true;
-        clearTimeout(timer);
-      };
+      stop.current = pollJob(() => client.synthesis(id), finish, (error) => setState((s) => ({ ...s, error: toErrorBody(error) })), pollMs);
     },
     [client, finish, pollMs],
   );

@@ -1,22 +1,5 @@
-import type { Sex, View } from '../api/types';
-
-const SEX_WORDS: Record<Sex, string> = { M: 'male', F: 'female' };
-
 /**
- * The demographic prefix the server puts before the report text (mirrors server/src/synthesis/promptPrefix.ts):
- * `sex: female, age: 63, view: PA.`, each part optional, in this order; empty when nothing is given.
+ * The prompt rule is the server's own (server/src/synthesis/promptPrefix.ts, pure and dependency-free), bundled
+ * into the extension so the panel shows exactly the text the model will get.
  */
-export function promptPrefix(fields: { sex?: Sex; age?: number; view?: View }): string {
-  const parts: string[] = [];
-  if (fields.sex !== undefined) parts.push(`sex: ${SEX_WORDS[fields.sex]}`);
-  if (fields.age !== undefined) parts.push(`age: ${Math.trunc(fields.age)}`);
-  if (fields.view !== undefined) parts.push(`view: ${fields.view}`);
-  return parts.length > 0 ? `${parts.join(', ')}.` : '';
-}
-
-/** The exact text the model gets: prefix, a space, then the report text (either may be empty). */
-export function compilePrompt(fields: { sex?: Sex; age?: number; view?: View; text?: string }): string {
-  const prefix = promptPrefix(fields);
-  const text = (fields.text ?? '').trim();
-  return prefix && text ? `${prefix} ${text}` : prefix || text;
-}
+export { compilePrompt, promptPrefix } from '../../../server/src/synthesis/promptPrefix';

@@ -1,19 +1,8 @@
 import { deflateSync } from 'node:zlib';
+import { mulberry32 } from '../cohorts/random.js';
 
 /** One request of the fuzz run, sent as is. */
 export type FuzzCase = { name: string; method: string; path: string; headers?: Record<string, string>; body?: Buffer };
-
-/** mulberry32: a small seeded PRNG, so a seed always gives the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -79,7 +68,7 @@ function hostileValue(random: () => number): unknown {
  * methods, in a fixed proportion (most are bodies).
  */
 export function hostileCases(seed: number, count: number): FuzzCase[] {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
   const json = { 'content-type': 'application/json' };
   const post = (name: string, body: Buffer | string, headers: Record<string, string> = json): FuzzCase => ({
