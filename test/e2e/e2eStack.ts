@@ -40,12 +40,12 @@ export type E2eStack = { origin: string; server: ServerHandle; orthanc?: Orthanc
  * the built-in model, on port 0, storing into a real Orthanc (`pacs: 'orthanc'`) or the embedded store, seeded with
  * the NIH fixture study.
  */
-export async function startE2eStack(pacs: 'orthanc' | 'embedded'): Promise<E2eStack> {
+export async function startE2eStack(pacs: 'orthanc' | 'embedded', options: { apiToken?: string } = {}): Promise<E2eStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'chexgen-e2e-'));
   const orthanc = pacs === 'orthanc' ? await OrthancServer.create() : undefined;
   let route: DicomWebRoute | undefined;
   try {
-    const config = loadConfig({}, { dataDir, host: '127.0.0.1', port: '0', threads: '2', pacsUrl: orthanc?.dicomWebUrl ?? '' });
+    const config = loadConfig({}, { dataDir, host: '127.0.0.1', port: '0', threads: '2', pacsUrl: orthanc?.dicomWebUrl ?? '', apiToken: options.apiToken ?? '' });
     const logger = pino({ level: process.env.CHEXGEN_TEST_LOG ?? 'silent' });
     const server = await startServer(config, logger, {
       pollIntervalMs: 200,
