@@ -101,5 +101,7 @@ export type CohortJob = {
   seed?: number;
   progress?: CohortProgress;
   manifest?: { json: string; csv: string } | null;
+  /** A PNG of the subjects made (servers since session 2). */
+  contactSheet?: string;
   error: ApiErrorBody | null;
 };

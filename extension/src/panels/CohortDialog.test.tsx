@@ -33,10 +33,11 @@ describe('CohortDialog', () => {
     });
     expect(cy('chexgen-cohort-status').textContent).toBe('running1 of 2 done (50%)');
     expect(cy('chexgen-cohort-manifest')).toBeNull();
-    act(() => sources[0].emit('done', { id: 'cohort-1', status: 'succeeded', progress: { done: 2, failed: 0, total: 2, fraction: 1 }, manifest: { json: '/api/v1/cohorts/cohort-1/manifest.json', csv: '/api/v1/cohorts/cohort-1/manifest.csv' }, error: null }));
+    act(() => sources[0].emit('done', { id: 'cohort-1', status: 'succeeded', progress: { done: 2, failed: 0, total: 2, fraction: 1 }, manifest: { json: '/api/v1/cohorts/cohort-1/manifest.json', csv: '/api/v1/cohorts/cohort-1/manifest.csv' }, contactSheet: '/api/v1/cohorts/cohort-1/contact-sheet.png', error: null }));
     await waitFor(() => expect(cy('chexgen-cohort-manifest')).not.toBeNull());
     expect(screen.getByText('JSON').getAttribute('href')).toBe('/api/v1/cohorts/cohort-1/manifest.json');
     expect(screen.getByText('CSV').getAttribute('href')).toBe('/api/v1/cohorts/cohort-1/manifest.csv');
+    expect(cy('chexgen-cohort-sheet')?.querySelector('img')?.getAttribute('src')).toBe('/api/v1/cohorts/cohort-1/contact-sheet.png');
   });
 
   it('when the size is out of range, then the submit button is disabled with the reason', async () => {

@@ -114,6 +114,11 @@ export function CohortDialog({ client, openEvents, model, limits, onClose }: Pro
             </a>
           </div>
         )}
+        {job.state.contactSheet && job.state.progress !== undefined && job.state.progress.done > 0 && (job.state.phase === 'succeeded' || job.state.phase === 'canceled') && (
+          <a href={client.url(job.state.contactSheet)} target="_blank" rel="noreferrer" data-cy="chexgen-cohort-sheet">
+            <img src={client.url(job.state.contactSheet)} alt="contact sheet: every subject made, with its labels" style={{ width: '100%', marginTop: 6 }} />
+          </a>
+        )}
         {job.state.error && <ErrorBox error={job.state.error} />}
       </div>
     </div>

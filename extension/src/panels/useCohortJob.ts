@@ -10,6 +10,7 @@ export type CohortJobState = {
   id?: string;
   progress?: CohortProgress;
   manifest?: { json: string; csv: string };
+  contactSheet?: string;
   error?: ApiErrorBody;
 };
 
@@ -23,7 +24,7 @@ export function useCohortJob(client: ChexgenClient, openEvents: EventSourceFacto
   useEffect(() => () => stop.current(), []);
 
   const apply = useCallback((job: CohortJob) => {
-    setState((s) => ({ ...s, phase: job.status, progress: job.progress ?? s.progress, manifest: job.manifest ?? s.manifest, error: job.error ?? undefined }));
+    setState((s) => ({ ...s, phase: job.status, progress: job.progress ?? s.progress, manifest: job.manifest ?? s.manifest, contactSheet: job.contactSheet ?? s.contactSheet, error: job.error ?? undefined }));
   }, []);
 
   const poll = useCallback(
