@@ -45,12 +45,9 @@ export class CohortService {
       });
     }
     const model = this.jobs.modelClasses;
-    if (submitted.model !== undefined && submitted.model !== model.name) {
-      // the per-subject check below gives the full message; fail before planning a large cohort
-      this.jobs.prepare({ text: 'x', count: 1, model: submitted.model });
-    }
+    // checked before planning, which takes a few ms per subject
+    const request: CohortRequest = { ...submitted, seed: submitted.seed ?? randomInt(0, 2 ** 31), model: this.jobs.resolveModel(submitted.model) };
     this.jobs.ensureQueueRoom(submitted.size);
-    const request: CohortRequest = { ...submitted, seed: submitted.seed ?? randomInt(0, 2 ** 31), model: model.name };
     const planned = await planCohort(request, layouts, model);
     const subjects: NewSubjectJob[] = planned.map(({ subject, masks }) => {
       const prepared = this.jobs.prepare({

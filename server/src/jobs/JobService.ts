@@ -8,7 +8,7 @@ import type { JobMetrics, ImageMetrics } from './JobMetrics.js';
 import type { JobRunner } from './JobRunner.js';
 import type { JobStore } from './JobStore.js';
 import { isFinal, type Job, type JobEvent, type JobProgress, type JobStatus, type SynthesisJobRequest } from './jobTypes.js';
-import { checkSynthesisRequest, previewPath } from './runSynthesisJob.js';
+import { assertLoadedModel, checkSynthesisRequest, previewPath } from './runSynthesisJob.js';
 import { canonicalJson } from './canonicalJson.js';
 
 /** A request as a client submits it: seed and model may be left to the server. */
@@ -58,10 +58,19 @@ export class JobService {
   prepare(submitted: SubmittedSynthesis): { request: SynthesisJobRequest; requestHash: string; progress: JobProgress } {
     if (!this.runner.accepting) throw new ChexgenError('UNAVAILABLE', 'the server is shutting down', { status: 503 });
     const requestHash = createHash('sha256').update(canonicalJson(submitted)).digest('hex');
-    const model = submitted.model === undefined || submitted.model === basename(this.model.dir) ? this.model.manifest.name : submitted.model;
-    const request: SynthesisJobRequest = { ...submitted, model, seed: submitted.seed ?? randomInt(0, 2 ** 31) };
+    const request: SynthesisJobRequest = { ...submitted, model: this.resolveModel(submitted.model), seed: submitted.seed ?? randomInt(0, 2 ** 31) };
     const { steps } = checkSynthesisRequest(request, this.model);
     return { request, requestHash, progress: { image: 0, count: request.count, step: 0, steps, fraction: 0 } };
+  }
+
+  /**
+   * The loaded model's model.json name for `name` as a request gives it (that name, its folder name as CHEXGEN_MODEL
+   * and --model take it, or nothing); INVALID_FIELD on `model` for any other model.
+   */
+  resolveModel(name: string | undefined): string {
+    const resolved = name === undefined || name === basename(this.model.dir) ? this.model.manifest.name : name;
+    assertLoadedModel(resolved, this.model);
+    return resolved;
   }
 
   /** Throws UNAVAILABLE (503) when `jobs` more queued jobs would pass CHEXGEN_MAX_QUEUED_JOBS. */

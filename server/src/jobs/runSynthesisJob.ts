@@ -50,16 +50,21 @@ function planInput(request: SynthesisJobRequest) {
   };
 }
 
+/** INVALID_FIELD (400) on `model` unless `name` is the loaded model's model.json name. */
+export function assertLoadedModel(name: string, model: LoadedModel): void {
+  if (name !== model.manifest.name) {
+    throw new ChexgenError('INVALID_FIELD', `model: "${name}" is not loaded; this server runs ${model.manifest.name}`, {
+      field: 'model', status: 400,
+    });
+  }
+}
+
 /**
  * Validates a stored request against the loaded model as the job will run it (labels, sampler, sizes): the API calls
  * this at submission so a bad request is refused with 400 instead of failing later. Returns the number of steps.
  */
 export function checkSynthesisRequest(request: SynthesisJobRequest, model: LoadedModel): { steps: number } {
-  if (request.model !== model.manifest.name) {
-    throw new ChexgenError('INVALID_FIELD', `model: "${request.model}" is not loaded; this server runs ${model.manifest.name}`, {
-      field: 'model', status: 400,
-    });
-  }
+  assertLoadedModel(request.model, model);
   return { steps: planSynthesis(planInput(request), model.manifest).plan.steps };
 }
 
