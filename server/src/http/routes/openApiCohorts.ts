@@ -1,9 +1,6 @@
 import { COHORT_FINDING_NAMES } from '../../cohorts/findings.js';
+import { errorResponse, idParam, json, ref } from './openApiHelpers.js';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ 'application/json': { schema } });
-const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const weights = (keys: readonly string[] | undefined, description: string) => ({
   type: 'object', description, additionalProperties: { type: 'number', minimum: 0 },
   ...(keys !== undefined ? { propertyNames: { enum: keys } } : {}),

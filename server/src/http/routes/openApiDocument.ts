@@ -1,10 +1,7 @@
 import { CHEXGEN_VERSION } from '../../version.js';
 import { COHORT_PATHS, COHORT_SCHEMAS } from './openApiCohorts.js';
+import { errorResponse, idParam, json, ref } from './openApiHelpers.js';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ 'application/json': { schema } });
-const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
-const jobIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const auth = [{ bearer: [] }];
 
 /**
@@ -46,13 +43,13 @@ export const OPENAPI_DOCUMENT = {
       get: {
         operationId: 'getSynthesis',
         summary: 'Status, progress, results and error of a job',
-        parameters: [jobIdParam],
+        parameters: [idParam],
         responses: { '200': { description: 'The job', content: json(ref('Job')) }, '404': errorResponse('NOT_FOUND') },
       },
       delete: {
         operationId: 'cancelSynthesis',
         summary: 'Cancel a job (a running one stops between two steps; studies already stored stay)',
-        parameters: [jobIdParam],
+        parameters: [idParam],
         responses: {
           '200': { description: 'Canceled', content: json({ type: 'object', properties: { id: { type: 'string' }, status: ref('JobStatus') } }) },
           '202': { description: 'Cancellation asked for; the job is still winding down', content: json({ type: 'object', properties: { id: { type: 'string' }, status: ref('JobStatus') } }) },
@@ -65,7 +62,7 @@ export const OPENAPI_DOCUMENT = {
       get: {
         operationId: 'followSynthesis',
         summary: 'Server-sent events: status, progress (per step), result (per image), done (the job; then the stream ends)',
-        parameters: [jobIdParam],
+        parameters: [idParam],
         responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '404': errorResponse('NOT_FOUND') },
       },
     },
@@ -73,7 +70,7 @@ export const OPENAPI_DOCUMENT = {
       get: {
         operationId: 'getSynthesisPreview',
         summary: 'An 8-bit PNG preview of image `index` (0-based), windowed like the DICOM image',
-        parameters: [jobIdParam, { name: 'index', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } }],
+        parameters: [idParam, { name: 'index', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } }],
         responses: { '200': { description: 'PNG', content: { 'image/png': { schema: { type: 'string', contentEncoding: 'binary' } } } }, '404': errorResponse('NOT_FOUND') },
       },
     },
