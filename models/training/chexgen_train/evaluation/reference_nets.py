@@ -26,14 +26,19 @@ def conv_bn(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
 
 
+def strided_body(widths: Tuple[int, ...]) -> Tuple[nn.Sequential, int]:
+    """-> (a stride-2 conv + conv pair per width, from 1 channel; its output channels). The classifiers' shared trunk."""
+    layers, c = [], 1
+    for w in widths:
+        layers += [conv_bn(c, w, 2), conv_bn(w, w)]
+        c = w
+    return nn.Sequential(*layers), c
+
+
 class Classifier(nn.Module):
     def __init__(self, widths: Tuple[int, ...] = (8, 16, 32, 64, 128)):
         super().__init__()
-        layers, c = [], 1
-        for w in widths:
-            layers += [conv_bn(c, w, 2), conv_bn(w, w)]
-            c = w
-        self.body = nn.Sequential(*layers)
+        self.body, c = strided_body(widths)
         self.feature_dim = c
         self.findings = nn.Linear(c, len(FINDINGS))
         self.sex = nn.Linear(c, 1)  # logit of female
@@ -75,11 +80,7 @@ class Segmenter(nn.Module):
 class PatchClassifier(nn.Module):
     def __init__(self, widths: Tuple[int, ...] = (16, 32, 64)):
         super().__init__()
-        layers, c = [], 1
-        for w in widths:
-            layers += [conv_bn(c, w, 2), conv_bn(w, w)]
-            c = w
-        self.body = nn.Sequential(*layers)
+        self.body, c = strided_body(widths)
         self.head = nn.Linear(c, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
