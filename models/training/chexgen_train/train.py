@@ -250,13 +250,18 @@ def random_weights(cfg: TrainConfig, out_dir: str, data_dir: str) -> None:
     log(f"tiny: random weights written to {out_dir}")
 
 
-def resume_modules(model_dir: str, pack_tokenizer: str):
-    """-> (cfg, vae, text, dit) of a released model folder, to train further on a pack. The pack's prompts are token
-    ids, so the model's tokenizer must be the pack's (same vocabulary in the same order); otherwise SystemExit."""
-    _, cfg, tok, vae, text, dit = load_modules(model_dir)
+def require_same_vocabulary(model_dir: str, tok: WordTokenizer, pack_tokenizer: str) -> None:
+    """The pack's prompts are token ids, so a resumed model's tokenizer must be the pack's (same vocabulary in the same
+    order); otherwise SystemExit."""
     if tok.vocab != WordTokenizer.from_json(pack_tokenizer).vocab:
         raise SystemExit(f"--resume-from {model_dir}: its tokenizer differs from the pack's; rebuild the pack from the "
                          "same data the model was trained on, or train from scratch")
+
+
+def resume_modules(model_dir: str, pack_tokenizer: str):
+    """-> (cfg, vae, text, dit) of a released model folder, to train further on a pack (see require_same_vocabulary)."""
+    _, cfg, tok, vae, text, dit = load_modules(model_dir)
+    require_same_vocabulary(model_dir, tok, pack_tokenizer)
     return cfg, vae, text, dit
 
 
@@ -271,9 +276,10 @@ def main(args: argparse.Namespace) -> None:
     if args.vae_batch is not None:
         overrides["vae_batch"] = args.vae_batch
     cfg = preset(args.config, **overrides)
-    if args.resume_from:
+    resumed = load_modules(args.resume_from) if args.resume_from else None  # (manifest, cfg, tok, vae, text, dit)
+    if resumed is not None:
         # architecture from the model folder; budgets and batch sizes from the preset and the flags
-        _, saved_cfg, _, _, _, _ = load_modules(args.resume_from)
+        saved_cfg = resumed[1]
         cfg = replace(saved_cfg, name=cfg.name, vae_seconds=0, dit_seconds=cfg.dit_seconds, dit_batch=cfg.dit_batch,
                       vae_batch=cfg.vae_batch, random_weights=False)
     out_dir = args.out or os.path.join(ROOT, "models", "training", "runs", cfg.name)
@@ -304,9 +310,9 @@ def main(args: argparse.Namespace) -> None:
         f"device {device}, torch {torch.__version__}")
     pack_t = {k: torch.from_numpy(np.ascontiguousarray(v)).to(device) for k, v in pack.items()
               if isinstance(v, np.ndarray)}
-    if args.resume_from:
-        _, *modules = resume_modules(args.resume_from, pack["tokenizer"])
-        vae, text, dit = (m.to(device).train() for m in modules)
+    if resumed is not None:
+        require_same_vocabulary(args.resume_from, resumed[2], pack["tokenizer"])
+        vae, text, dit = (m.to(device).train() for m in resumed[3:])
     else:
         vae, text, dit = (m.to(device) for m in checkpoint.build_models(cfg, len(tok.vocab)))
     info: Dict = {"data": pack["meta"]["data_dir"], "train_images": int(pack["images"].shape[0]),
