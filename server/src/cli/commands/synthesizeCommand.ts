@@ -13,7 +13,7 @@ import { readStudySegmentation } from '../../pacs/readStudySegmentation.js';
 import { CHEXGEN_VERSION } from '../../version.js';
 import { writeStudyFiles } from '../writeStudy.js';
 import { ChexgenError } from '../../errors.js';
-import type { BoxCondition, MaskCondition } from '../../synthesis/conditioning.js';
+import type { BoxCondition } from '../../synthesis/conditioning.js';
 import { loadModel } from '../../synthesis/loadModel.js';
 import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
 import { buildGenerationRecord } from '../../synthesis/generationRecord.js';
