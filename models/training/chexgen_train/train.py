@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from . import checkpoint
+from .ema import Ema
 from .onnx_weights import load_modules
 from .conditions import drop_conditions, drop_text, rasterize_boxes, unpack_masks
 from .config import BOX_CLASSES, MASK_CLASSES, TrainConfig, preset
@@ -115,26 +116,6 @@ def psnr(vae, images: torch.Tensor, device) -> float:
     return 10 * math.log10(4.0 / max(mse, 1e-12))
 
 
-class Ema:
-    def __init__(self, modules, decay: float):
-        self.decay = decay
-        self.params = [p for m in modules for p in m.parameters()]
-        self.shadow = [p.detach().clone() for p in self.params]
-
-    @torch.no_grad()
-    def update(self) -> None:
-        torch._foreach_mul_(self.shadow, self.decay)
-        torch._foreach_add_(self.shadow, [p.detach() for p in self.params], alpha=1.0 - self.decay)
-
-    @torch.no_grad()
-    def swap(self) -> None:
-        """Exchange live and EMA weights (call twice to restore)."""
-        for p, s in zip(self.params, self.shadow):
-            tmp = p.detach().clone()
-            p.copy_(s)
-            s.copy_(tmp)
-
-
 def condition_batch(pack_t: Dict[str, torch.Tensor], idx: torch.Tensor, size: int):
     planes = torch.cat([unpack_masks(pack_t["masks_bits"][idx]), rasterize_boxes(pack_t["boxes"][idx], size)], 1)
     present = torch.cat([pack_t["mask_present"][idx], pack_t["box_present"][idx]], 1).float()
@@ -186,6 +167,7 @@ def train_dit(text, dit, lat_mean, lat_std, pack_t, cfg: TrainConfig, device, se
             last_ckpt = time.time()
     ema.swap()  # leave the EMA weights in the modules
     return {"dit_steps": step, "dit_seconds": round(time.time() - start, 1), "dit_loss_curve": losses,
+            "ema": {"decay": cfg.ema_decay, "warmup": ema.warmup, "updates": ema.updates},
             "dit_samples_per_s": round(step * cfg.dit_batch / max(1e-6, time.time() - start), 1)}
 
 
