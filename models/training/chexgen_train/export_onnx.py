@@ -15,12 +15,13 @@ import json
 import os
 import subprocess
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
+from onnx.external_data_helper import set_external_data
 
 from . import checkpoint
 from .attention import use_fused
@@ -30,6 +31,8 @@ from .vae import DecoderGraph, EncoderGraph
 
 OPSET = 17
 MAX_IR = 13
+MAX_FILE_BYTES = 20 * 1024 * 1024  # larger graphs keep their weights in external data parts (git, GPU file limits)
+PART_BYTES = 15 * 1024 * 1024
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 SOURCES = [
     {"name": "NIH Clinical Center ChestX-ray14", "licence": "public release, no restriction (mirrors list CC0)"},
@@ -169,6 +172,36 @@ def store_fp16(path: str, min_elements: int = 16) -> int:
     return sum(int(np.prod(i.dims)) * (2 if i.data_type == TensorProto.FLOAT16 else 4) for i in kept)
 
 
+def split_external_data(path: str) -> List[str]:
+    """Moves the weights of a graph file over `max_file_bytes` into `<file>.data0`, `.data1`, ... of at most
+    `part_bytes` each (ONNX external data; onnxruntime and onnx.load read them from beside the graph). -> the data
+    file names, [] when the graph stays in one file."""
+    max_file_bytes, part_bytes = MAX_FILE_BYTES, PART_BYTES  # read at call time, so tests can shrink them
+    if os.path.getsize(path) <= max_file_bytes:
+        return []
+    model = onnx.load(path)
+    base = os.path.basename(path)
+    for old in os.listdir(os.path.dirname(path) or "."):
+        if old.startswith(base + ".data"):
+            os.remove(os.path.join(os.path.dirname(path), old))
+    part, filled, names = 0, 0, []
+    for init in model.graph.initializer:
+        n = len(init.raw_data)
+        if n < 1024:
+            continue
+        if filled and filled + n > part_bytes:
+            part, filled = part + 1, 0
+        location = f"{base}.data{part}"
+        set_external_data(init, location)
+        init.data_location = TensorProto.EXTERNAL
+        filled += n
+        if location not in names:
+            names.append(location)
+    onnx.save_model(model, path)
+    onnx.checker.check_model(path)
+    return names
+
+
 def sha256(path: str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -184,7 +217,12 @@ def code_version() -> str:
         return "unknown"
 
 
-def export_model(run_dir: str, out_dir: str, name: str, version: str = "1.0.0", description: str = "") -> Dict:
+RUN_INFO_KEYS = ("train_images", "torch", "device", "vae_steps", "vae_seconds", "vae_psnr_train32", "dit_steps",
+                 "dit_seconds", "dit_samples_per_s", "ema", "resumed_from", "derived_from")
+
+
+def export_model(run_dir: str, out_dir: str, name: str, version: str = "1.0.0", description: str = "",
+                 schedule: Optional[Dict] = None) -> Dict:
     cfg, tok, vae, text, dit, info = checkpoint.load(run_dir)
     use_fused(False)
     os.makedirs(out_dir, exist_ok=True)
@@ -192,11 +230,16 @@ def export_model(run_dir: str, out_dir: str, name: str, version: str = "1.0.0", 
     modules = {"text_encoder": TextGraph(text), "denoiser": DenoiserGraph(dit), "vae_decoder": DecoderGraph(vae),
                "vae_encoder": EncoderGraph(vae)}
     weight_bytes = 0
+    data_files: List[str] = []
     with torch.no_grad():
         for graph, module in modules.items():
             path = os.path.join(out_dir, specs[graph]["file"])
             _export(module.eval(), specs[graph], path)
             weight_bytes += store_fp16(path)
+            parts = split_external_data(path)
+            if parts:
+                specs[graph]["external_data"] = parts
+                data_files += parts
     with open(os.path.join(out_dir, "tokenizer.json"), "w", encoding="utf-8") as f:
         f.write(tok.to_json())
     channels = [{"index": i, "kind": "mask", "label": c} for i, c in enumerate(MASK_CLASSES)]
@@ -211,7 +254,7 @@ def export_model(run_dir: str, out_dir: str, name: str, version: str = "1.0.0", 
         "schedule": {"type": "rectified_flow", "prediction": "velocity",
                      "timestep_input": "t in [0,1]; x_t = (1 - t) * x0 + t * noise; t = 1 is pure noise",
                      "train_timestep_sampling": "logit-normal(0, 1)", "shift": 1.0, "reference_sampler": "euler",
-                     "default_steps": 20, "default_guidance": 2.5},
+                     "default_steps": 20, "default_guidance": 2.5, **(schedule or {})},
         "text": {"tokenizer": "tokenizer.json", "max_length": cfg.text.max_length,
                  "prompt_prefix": "sex: {male|female}, age: {years}, view: {PA|AP|AP supine|lateral}. "
                                   "(each part optional, in this order, joined by ', ', ended by '.')",
@@ -226,15 +269,14 @@ def export_model(run_dir: str, out_dir: str, name: str, version: str = "1.0.0", 
         "graphs": specs,
         "weights": {"storage": "float16 initializers cast to float32 at session start; compute is float32",
                     "bytes": weight_bytes},
-        "training": {"config": cfg.to_json(), "run": {k: info.get(k) for k in (
-            "train_images", "torch", "device", "vae_steps", "vae_seconds", "vae_psnr_train32", "dit_steps",
-            "dit_seconds", "dit_samples_per_s") if k in info},
+        "training": {"config": cfg.to_json(), "run": {k: info[k] for k in RUN_INFO_KEYS if k in info},
             "random_weights": bool(info.get("random_weights")), "sources": SOURCES,
             "split": "patient-level train split only; the eval split never enters training",
             "code_version": code_version(), "exported": datetime.date.today().isoformat()},
         "licence": LICENCE,
     }
-    files = [specs[g]["file"] for g in ("text_encoder", "denoiser", "vae_decoder", "vae_encoder")] + ["tokenizer.json"]
+    files = [specs[g]["file"] for g in ("text_encoder", "denoiser", "vae_decoder", "vae_encoder")] + data_files
+    files.append("tokenizer.json")
     manifest["files"] = [{"file": f, "sha256": sha256(os.path.join(out_dir, f)),
                           "bytes": os.path.getsize(os.path.join(out_dir, f))} for f in files]
     with open(os.path.join(out_dir, "model.json"), "w", encoding="utf-8") as f:

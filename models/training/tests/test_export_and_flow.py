@@ -64,3 +64,25 @@ def test_when_resuming_from_a_model_folder_then_its_weights_come_back_and_anothe
     other["vocab"] = other["vocab"][:3] + list(reversed(other["vocab"][3:]))
     with pytest.raises(SystemExit, match="tokenizer differs"):
         resume_modules(str(tmp_path / "model"), json.dumps(other))
+
+
+def test_when_a_graph_is_over_the_file_limit_then_its_weights_go_to_parts_that_load_back_exactly(tmp_path, monkeypatch):
+    from chexgen_train import export_onnx
+
+    monkeypatch.setattr(export_onnx, "MAX_FILE_BYTES", 40_000)
+    monkeypatch.setattr(export_onnx, "PART_BYTES", 30_000)
+    run = tmp_path / "run"
+    random_weights(preset("tiny"), str(run), "")
+    manifest = export_model(str(run), str(tmp_path / "model"), "tiny-split")
+    parts = manifest["graphs"]["denoiser"]["external_data"]
+    assert len(parts) >= 2 and all(p.startswith("denoiser.onnx.data") for p in parts)
+    listed = {f["file"]: f["bytes"] for f in manifest["files"]}
+    assert set(parts) <= set(listed)
+    assert all(os.path.getsize(tmp_path / "model" / p) <= 30_000 + 4096 for p in parts)  # + one tensor's alignment
+    graph = onnx.load(str(tmp_path / "model" / "denoiser.onnx"), load_external_data=False)
+    big = [i for i in graph.graph.initializer if np.prod(i.dims) * 2 >= 1024]
+    assert big and all(i.data_location == onnx.TensorProto.EXTERNAL for i in big)
+    _, _, _, _, dit, _ = checkpoint.load(str(run))
+    _, _, _, _, _, dit2 = load_modules(str(tmp_path / "model"))
+    sa, sb = dit.state_dict(), dit2.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)

@@ -196,6 +196,15 @@ describe('loadModelManifest', () => {
     expect(error.message).toContain('"other.onnx" must be listed in files');
   });
 
+  it('when a graph names an external data file that is not listed in files, then the error names it', async () => {
+    const manifest = validManifest();
+    (manifest.graphs as Record<string, Json>).denoiser = { ...graph('denoiser.onnx'), external_data: ['denoiser.onnx.data0'] };
+    await writeManifest(manifest);
+    const error = await loadError();
+    expect(error.field).toBe('graphs.denoiser.external_data[0]');
+    expect(error.message).toContain('"denoiser.onnx.data0" must be listed in files');
+  });
+
   it('when the tokenizer is not listed in files, then the error names text.tokenizer', async () => {
     const manifest = validManifest();
     manifest.files = (manifest.files as Json[]).filter((entry) => entry.file !== 'tokenizer.json');

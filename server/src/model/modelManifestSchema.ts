@@ -32,7 +32,13 @@ const tensorSpecSchema = z
 
 /** One graph's ONNX file and its input/output signature. */
 export const graphSchema = z
-  .object({ file: relativePath, inputs: z.array(tensorSpecSchema).min(1), outputs: z.array(tensorSpecSchema).min(1) })
+  .object({
+    file: relativePath,
+    /** ONNX external data files holding the graph's weights (large graphs are split so no file exceeds 20 MiB). */
+    external_data: z.array(relativePath).optional(),
+    inputs: z.array(tensorSpecSchema).min(1),
+    outputs: z.array(tensorSpecSchema).min(1),
+  })
   .passthrough();
 
 const graphsShape = Object.fromEntries(REQUIRED_GRAPHS.map((name) => [name, graphSchema])) as Record<
@@ -122,6 +128,9 @@ export const modelManifestSchema = baseSchema.superRefine((manifest, ctx) => {
   });
   for (const [name, graph] of Object.entries(manifest.graphs)) {
     if (!listed.has(graph.file)) issue(['graphs', name, 'file'], `"${graph.file}" must be listed in files`);
+    (graph.external_data ?? []).forEach((file, i) => {
+      if (!listed.has(file)) issue(['graphs', name, 'external_data', i], `"${file}" must be listed in files`);
+    });
     for (const side of ['inputs', 'outputs'] as const) {
       const names = graph[side].map((spec) => spec.name);
       if (new Set(names).size !== names.length) issue(['graphs', name, side], 'names must be unique');
