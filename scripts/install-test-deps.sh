@@ -5,9 +5,10 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 # python3-torch/onnx: the model kit and the parity test (torch 1.13, only visible to /usr/bin/python3);
+# python3-scipy, python3-matplotlib: the evaluation's statistics (Wilcoxon, sign test, Wilson intervals) and charts.
 # libopenblas0-pthread: makes Debian's torch use OpenBLAS instead of the reference BLAS (30x faster matmuls).
 # chromium: the headless OHIF viewer test (playwright-core drives /usr/bin/chromium; `playwright install` cannot work here).
-PKGS=(python3-torch python3-onnx python3-pytest python3-pil python3-numpy libopenblas0-pthread dcmtk dicom3tools orthanc orthanc-dicomweb chromium)
+PKGS=(python3-torch python3-onnx python3-pytest python3-pil python3-numpy python3-scipy python3-matplotlib libopenblas0-pthread dcmtk dicom3tools orthanc orthanc-dicomweb chromium)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

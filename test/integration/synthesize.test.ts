@@ -63,6 +63,15 @@ describe('synthesize (tiny model, real onnxruntime)', () => {
     expect(same(a.images[0].pixels, c.images[0].pixels)).toBe(false);
   });
 
+  it('when guidance is left out, then the model defaults apply; one explicit scale sets both', () => {
+    const withSpatial = { ...model.manifest, schedule: { ...model.manifest.schedule, default_guidance: 2, default_spatial_guidance: 4 } };
+    expect(planSynthesis(request, withSpatial).plan).toMatchObject({ guidance: 2, spatialGuidance: 4 });
+    expect(planSynthesis({ ...request, guidance: 3 }, withSpatial).plan).toMatchObject({ guidance: 3, spatialGuidance: 3 });
+    expect(planSynthesis({ ...request, spatialGuidance: 1 }, withSpatial).plan).toMatchObject({ guidance: 2, spatialGuidance: 1 });
+    const textOnly = { ...model.manifest, schedule: { ...model.manifest.schedule, default_guidance: 2 } };
+    expect(planSynthesis(request, textOnly).plan).toMatchObject({ guidance: 2, spatialGuidance: 2 });
+  });
+
   it('when a request is invalid, then planSynthesis names the field', () => {
     expect(() => planSynthesis({ seed: 1 }, model.manifest)).toThrow(/text: give at least one of text, masks or boxes/);
     expect(() => planSynthesis({ ...request, steps: 0 }, model.manifest)).toThrow(/steps/);

@@ -50,6 +50,7 @@ class Record:
     mask_file: Optional[str]
     mask_bits: Dict[int, str]  # bit -> mask class
     boxes: List[Tuple[str, float, float, float, float]] = field(default_factory=list)  # (box class, x0, y0, x1, y1)
+    patient_id: str = ""  # blank: the record is its own patient
 
 
 def normalise_findings(raw: str) -> List[str]:
@@ -120,6 +121,7 @@ def read_manifest(data_dir: str, split: Optional[str] = None) -> List[Record]:
                 mask_file=os.path.join(data_dir, mask_file) if mask_file else None,
                 mask_bits=parse_mask_channels(row.get("mask_channels", "")),
                 boxes=boxes,
+                patient_id=(row.get("patient_id") or "").strip(),
             ))
     return records
 

@@ -1,8 +1,8 @@
 /**
  * `npm run model:eval -- --model <name>`: evaluates a released model as it ships (docs/model-card.md).
  *
- * 1. `python -m chexgen_train.evaluation plan`: the images to generate and their conditions (eval split; train-split
- *    masks for the downstream pairs) -> models/training/.cache/eval/<model>/plan.json
+ * 1. `python -m chexgen_train.evaluation plan`: the images to generate and their conditions (eval-split conditions,
+ *    counterfactual pairs, train records' own conditions, deformed JSRT masks) -> .cache/eval/<model>/plan.json
  * 2. generation with the product engine (onnxruntime-node, default sampler/steps/guidance, fixed seeds), resumable
  * 3. `python -m chexgen_train.evaluation evaluate`: reference networks, metrics, figures, models/<model>/evaluation.json
  */
@@ -17,12 +17,12 @@ import { generateEvaluationImages } from './generateEvaluationImages.js';
 import { runPythonEvaluator, TRAINING_DIR } from './runPythonEvaluator.js';
 
 type Options = {
-  model?: string; count: number; downstreamCount: number; steps?: number; out?: string; figures?: string; quick: boolean;
-  modelsDir?: string; data?: string; cache?: string; threads?: string; generateOnly: boolean; logLevel: string;
+  model?: string; count: number; trainCopyCount: number; steps?: number; out?: string; figures?: string; quick: boolean;
+  sweep: boolean; modelsDir?: string; data?: string; cache?: string; threads?: string; generateOnly: boolean; logLevel: string;
 };
 
 /** Sizes of a --quick smoke run. */
-export const QUICK = { count: 8, downstreamCount: 4, steps: 4 };
+export const QUICK = { count: 8, trainCopyCount: 4, steps: 4 };
 
 function intArg(name: string, min: number) {
   return (value: string): number => {
@@ -39,14 +39,15 @@ async function run(opts: Options): Promise<void> {
   });
   const name = config.model;
   const count = opts.quick ? QUICK.count : opts.count;
-  const downstreamCount = opts.quick ? QUICK.downstreamCount : opts.downstreamCount;
+  const trainCopyCount = opts.quick ? QUICK.trainCopyCount : opts.trainCopyCount;
   const steps = opts.steps ?? (opts.quick ? QUICK.steps : undefined);
-  const cache = resolve(opts.cache ?? join(TRAINING_DIR, '.cache', 'eval', opts.quick ? `${name}-quick` : name));
-  const common = ['--model', name, '--cache', cache, '--count', String(count), '--downstream-count', String(downstreamCount)];
+  const modelCache = resolve(opts.cache ?? join(TRAINING_DIR, '.cache', 'eval', opts.quick ? `${name}-quick` : name));
+  const cache = opts.sweep ? join(modelCache, 'sweep') : modelCache;
+  const common = ['--model', name, '--cache', cache, '--count', String(count), '--train-copy-count', String(trainCopyCount)];
   if (opts.data) common.push('--data', resolve(opts.data));
   if (opts.quick) common.push('--quick');
   const t0 = performance.now();
-  await runPythonEvaluator(['plan', ...common]);
+  await runPythonEvaluator([opts.sweep ? 'sweep-plan' : 'plan', ...common]);
   const plan = await readEvaluationPlan(join(cache, 'plan.json'));
   const logger = createCliLogger(opts.logLevel);
   const model = await loadModel(config, runtimeLog(logger), name);
@@ -61,6 +62,11 @@ async function run(opts: Options): Promise<void> {
       `${summary.msPerImage !== null ? ` (${(summary.msPerImage / 1000).toFixed(2)} s/image)` : ''}; plan ${((performance.now() - t0) / 1000).toFixed(0)} s in all\n`,
   );
   if (opts.generateOnly) return;
+  if (opts.sweep) {
+    const sweepOut = opts.out ? resolve(opts.out) : opts.quick ? join(cache, 'guidance_sweep.json') : join(config.modelsDir, name, 'guidance_sweep.json');
+    await runPythonEvaluator(['sweep', ...common, '--out', sweepOut]);
+    return;
+  }
   const out = opts.out ? resolve(opts.out) : opts.quick ? join(cache, 'evaluation.json') : join(config.modelsDir, name, 'evaluation.json');
   const figures = opts.figures ? resolve(opts.figures) : opts.quick ? join(cache, 'figures') : undefined;
   await runPythonEvaluator(['evaluate', ...common, '--out', out, ...(figures ? ['--figures', figures] : [])]);
@@ -71,12 +77,13 @@ export function buildEvaluateProgram(): Command {
   return new Command('model:eval')
     .description('evaluate a released model as it ships: generate with the product engine, then compute the metrics of docs/model-card.md')
     .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1)')
-    .option('--count <n>', 'images conditioned on the eval split (fid needs >= 500)', intArg('--count', 1), 500)
-    .option('--downstream-count <n>', 'synthetic image-mask pairs from train-split masks', intArg('--downstream-count', 0), 200)
+    .option('--count <n>', 'images conditioned on the eval split', intArg('--count', 1), 400)
+    .option('--train-copy-count <n>', "images generated from train records' own conditions (memorisation probe)", intArg('--train-copy-count', 0), 100)
     .option('--steps <n>', 'sampling steps (default: the model default)', intArg('--steps', 1))
     .option('--out <file>', 'evaluation.json path (default: models/<model>/evaluation.json; --quick: in the cache)')
     .option('--figures <dir>', 'figure folder (default: docs/images; --quick: in the cache)')
-    .option('--quick', `tiny smoke run: ${QUICK.count} images, ${QUICK.downstreamCount} pairs, ${QUICK.steps} steps, reference nets trained for seconds`, false)
+    .option('--quick', `tiny smoke run: ${QUICK.count} eval images, ${QUICK.trainCopyCount} train copies, ${QUICK.steps} steps, reference nets trained for seconds`, false)
+    .option('--sweep', 'instead of evaluating: the guidance sweep (text x spatial scales) on the train carve-out -> models/<model>/guidance_sweep.json', false)
     .option('--models-dir <dir>', 'folder holding model folders (default: CHEXGEN_MODELS_DIR or models/)')
     .option('--data <dir>', 'dataset folder with manifest.csv (default: ../shared/data/cxr256 beside the repository)')
     .option('--cache <dir>', 'cache folder (default: models/training/.cache/eval/<model>)')

@@ -19,6 +19,14 @@ export const plannedImageSchema = z.object({
   sex: z.enum(['F', 'M']).optional(),
   age: z.number().int().min(0).max(120).optional(),
   view: z.enum(['PA', 'AP', 'AP supine', 'lateral']).optional(),
+  /** Counterfactual pairs: which pair the image belongs to and which arm of it (the prompt is all that differs). */
+  pair: z.number().int().min(0).optional(),
+  arm: z.string().optional(),
+  /** Downstream pairs: which deformation of the record's masks. */
+  deformation: z.number().int().min(0).optional(),
+  /** Guidance sweep: the scales this image is generated with (default: the model's). */
+  guidance: z.number().min(0).max(20).optional(),
+  spatialGuidance: z.number().min(0).max(20).optional(),
 });
 
 export const evaluationPlanSchema = z.object({ settings: z.record(z.unknown()), images: z.array(plannedImageSchema) });

@@ -5,13 +5,19 @@ import { SingleBar } from 'cli-progress';
 import { readMaskFile } from '../cli/readMask.js';
 import { writePng16 } from '../cli/writeImage.js';
 import { planSynthesis } from '../synthesis/synthesisRequest.js';
-import { synthesize, type LoadedModel } from '../synthesis/synthesize.js';
+import { synthesize, type LoadedModel, type SynthesisPlan } from '../synthesis/synthesize.js';
 import type { PlannedImage } from './evaluationPlan.js';
 
 /** What `<cache>/generated/conditions.json` says about one generated image (the evaluator's input). */
 export type GeneratedImage = PlannedImage & {
-  file: string; prompt: string; steps: number; sampler: string; guidance: number; ms: number | null;
+  file: string; prompt: string; steps: number; sampler: string; guidance: number; spatialGuidance: number; ms: number | null;
 };
+
+/** A cached image is reused only when it was made from the same prompt, seed, steps and guidance. */
+function sameGeneration(done: GeneratedImage, plan: SynthesisPlan): boolean {
+  return done.prompt === plan.prompt && done.steps === plan.steps && done.seed === plan.seed
+    && done.guidance === plan.guidance && done.spatialGuidance === plan.spatialGuidance;
+}
 
 export type GenerationSummary = { generated: number; skipped: number; seconds: number; msPerImage: number | null };
 
@@ -51,11 +57,14 @@ export async function generateEvaluationImages(
     const masks = await Promise.all(image.masks.map((m) => readMaskFile(m.label, join(cacheDir, m.file))));
     const { plan } = planSynthesis({
       text: image.text, sex: image.sex, age: image.age, view: image.view, boxes: image.boxes, masks,
-      count: 1, seed: image.seed, steps: options.steps,
+      count: 1, seed: image.seed, steps: options.steps, guidance: image.guidance, spatialGuidance: image.spatialGuidance,
     }, model.manifest);
-    const record = { ...image, file, prompt: plan.prompt, steps: plan.steps, sampler: plan.sampler, guidance: plan.guidance };
+    const record = {
+      ...image, file, prompt: plan.prompt, steps: plan.steps, sampler: plan.sampler, guidance: plan.guidance,
+      spatialGuidance: plan.spatialGuidance,
+    };
     const done = previous.get(image.id);
-    if (existsSync(join(cacheDir, file)) && done !== undefined && done.prompt === plan.prompt && done.steps === plan.steps && done.seed === plan.seed) {
+    if (existsSync(join(cacheDir, file)) && done !== undefined && sameGeneration(done, plan)) {
       records.push(done);
     } else {
       const t0 = performance.now();

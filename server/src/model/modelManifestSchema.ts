@@ -82,6 +82,8 @@ const baseSchema = z
         reference_sampler: z.literal('euler'),
         default_steps: positiveInt,
         default_guidance: z.number(),
+        /** Guidance scale for masks and boxes; absent: default_guidance. */
+        default_spatial_guidance: z.number().min(0).max(20).optional(),
       })
       .passthrough(),
     text: z.object({ tokenizer: relativePath, max_length: positiveInt, prompt_prefix: z.string() }).passthrough(),

@@ -84,7 +84,9 @@ export function planSynthesis(request: unknown, manifest: ModelManifest): { plan
   const conditions = buildConditionPlanes({
     channels: manifest.conditions.channels, size, boxes: r.boxes, sourceWidth, sourceHeight, masks,
   });
+  // One explicit scale sets both; with none, the model's defaults (its spatial default falls back to its text one).
   const guidance = r.guidance ?? manifest.schedule.default_guidance;
+  const spatialGuidance = r.spatialGuidance ?? r.guidance ?? manifest.schedule.default_spatial_guidance ?? guidance;
   const plan: SynthesisPlan = {
     prompt: compilePrompt(r),
     conditions,
@@ -92,7 +94,7 @@ export function planSynthesis(request: unknown, manifest: ModelManifest): { plan
     seed: r.seed,
     steps: r.steps ?? manifest.schedule.default_steps,
     guidance,
-    spatialGuidance: r.spatialGuidance ?? guidance,
+    spatialGuidance,
     sampler: r.sampler,
   };
   const summary: ConditionSummary = {

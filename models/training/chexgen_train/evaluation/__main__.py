@@ -1,9 +1,10 @@
 """python -m chexgen_train.evaluation {plan,evaluate} ... (called by `npm run model:eval`; run with cwd models/training).
 
-  plan      writes <cache>/plan.json: the images to generate and their conditions (eval split; train masks for the
-            downstream pairs)
-  nets      trains (or loads) the reference networks only
-  evaluate  trains or loads the reference networks and computes every metric on <cache>/generated
+  plan        writes <cache>/plan.json: the images to generate and their conditions (plan.py)
+  nets        trains (or loads) the reference networks only
+  evaluate    trains or loads the reference networks and computes every metric on <cache>/generated
+  sweep-plan  writes <cache>/plan.json for the guidance sweep on the train carve-out (<cache> = the sweep's folder)
+  sweep       scores the sweep's settings (sweep.py) and writes models/MODEL/guidance_sweep.json
 """
 import argparse
 import os
@@ -15,13 +16,14 @@ from ..train import DEFAULT_DATA, ROOT
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m chexgen_train.evaluation", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["plan", "nets", "evaluate"])
+    ap.add_argument("command", choices=["plan", "nets", "evaluate", "sweep-plan", "sweep"])
     ap.add_argument("--model", required=True, help="model folder name under models/")
     ap.add_argument("--data", default=DEFAULT_DATA, help="dataset folder with manifest.csv (default: %(default)s)")
     ap.add_argument("--cache", default=None, help="cache folder (default: models/training/.cache/eval/MODEL)")
     ap.add_argument("--nets", default=None, help="reference network cache (default: models/training/.cache/eval/nets)")
-    ap.add_argument("--count", type=int, default=500, help="images conditioned on the eval split")
-    ap.add_argument("--downstream-count", type=int, default=200, help="synthetic pairs from train-split masks")
+    ap.add_argument("--count", type=int, default=400, help="images conditioned on the eval split")
+    ap.add_argument("--train-copy-count", type=int, default=100,
+                    help="images generated from train records' own conditions (memorisation probe)")
     ap.add_argument("--out", default=None, help="evaluation.json path (default: models/MODEL/evaluation.json)")
     ap.add_argument("--figures", default=None, help="figure folder (default: docs/images)")
     ap.add_argument("--quick", action="store_true", help="tiny smoke run: few images, reference nets trained seconds")
@@ -36,11 +38,18 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(args: argparse.Namespace) -> None:
-    if args.command == "plan":
-        from .plan import write_plan
+    if args.command in ("plan", "sweep-plan"):
+        from .plan import write_plan, write_sweep_plan
 
         os.makedirs(args.cache, exist_ok=True)
-        print(write_plan(args.data, args.cache, args.count, args.downstream_count), flush=True)
+        path = (write_plan(args.data, args.cache, args.count, args.train_copy_count, args.quick)
+                if args.command == "plan" else write_sweep_plan(args.data, args.cache, args.quick))
+        print(path, flush=True)
+        return
+    if args.command == "sweep":
+        from .sweep import score_sweep
+
+        score_sweep(args)
         return
     from .evaluate import evaluate, train_nets
 

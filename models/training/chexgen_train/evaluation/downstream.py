@@ -1,57 +1,131 @@
-"""Downstream use: does adding synthetic image-mask pairs help a segmenter trained on little real data?
+"""Downstream use: do synthetic image-mask pairs help a segmenter trained on few real images? The design (task, arms,
+seeds, primary endpoint) is fixed in downstream_design.py; this module runs it.
 
-Two segmenters, same architecture, steps and batch size, trained from scratch: (a) on a fixed 10% of the train-split
-images with masks, (b) on the same 10% plus the synthetic pairs (images generated from TRAIN-split masks, each paired
-with its conditioning masks). Both are scored by Dice on every real eval image with masks; each arm is trained with
-3 seeds (initialisation and batches) and the mean is reported with the per-seed values."""
-import random
-from typing import Dict, List
+Each (size, seed) trains one small U-Net per arm (reference_nets.Segmenter, 64 px, from scratch) and scores mean Dice
+(right lung, left lung, heart) on every JSRT eval image. The `augmented` arm does not depend on the generator, so it
+is computed once and cached beside the reference networks.
+"""
+import hashlib
+import json
+import os
+from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 import torch
 
+from .augment import strong_augment
+from .carve_out import source_of
+from .downstream_design import (ARMS, BATCH, PRETRAIN_STEPS, PRIMARY_SIZE, REAL_SIZES, SEEDS, STEPS,
+                                jsrt_pool, subset_orders)
 from .images import conditioning_masks
 from .reference_data import Split, seg_inputs
-from .reference_nets import Segmenter
+from .reference_nets import Segmenter, fit, segmenter_loss
 from .segmentation_metrics import mask_dice
-from .train_reference import train_segmenter
+from .stats import holm, mean_with_ci, paired_effect
 
-REAL_FRACTION = 0.10
-STEPS, BATCH = 300, 16
-QUICK_STEPS, QUICK_BATCH = 5, 4
-SEEDS = (5, 6, 7)  # each arm is trained from 3 initialisations: 50 real images give a noisy segmenter
+QUICK = {"sizes": (5,), "seeds": 1, "steps": 5, "pretrain": 3}
+
+Tensors = Tuple[torch.Tensor, torch.Tensor]
 
 
-def downstream_report(train: Split, evals: Split, synthetic: List[Dict], cache_dir: str, quick: bool,
+def _batches(x: torch.Tensor, m: torch.Tensor, gen: torch.Generator) -> Callable[[], Tuple[torch.Tensor, torch.Tensor]]:
+    def draw():
+        idx = torch.randint(0, len(x), (BATCH,), generator=gen)
+        return strong_augment(x[idx], m[idx], gen)
+    return draw
+
+
+def train_arm(arm: str, real: Tensors, synthetic: Tensors, seed: int, steps: int, pretrain: int) -> Segmenter:
+    """One segmenter of one arm; the real batches (indices and augmentation) are the same in every arm of a seed."""
+    torch.manual_seed(seed)
+    model = Segmenter()
+    next_real = _batches(*real, torch.Generator().manual_seed(seed * 7 + 1))
+    next_syn = _batches(*synthetic, torch.Generator().manual_seed(seed * 7 + 2)) if len(synthetic[0]) else None
+    quiet = lambda s: None  # noqa: E731
+    def loss(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+        return segmenter_loss(model(x), m, torch.ones(len(x), 3))  # JSRT pool: all three structures given
+
+    if arm == "pretrained" and next_syn is not None:
+        fit(model, lambda _: loss(*next_syn()), pretrain, log=quiet)
+
+    def step(_: int) -> torch.Tensor:
+        x, m = next_real()
+        if arm == "synthetic" and next_syn is not None:
+            xs, ms = next_syn()
+            x, m = torch.cat([x, xs]), torch.cat([m, ms])
+        return loss(x, m)
+
+    fit(model, step, steps, log=quiet)
+    return model
+
+
+def _design_key(steps: int, pretrain: int, sizes, seeds: int) -> str:
+    doc = json.dumps({"steps": steps, "batch": BATCH, "pretrain": pretrain, "sizes": list(sizes), "seeds": seeds,
+                      "version": 1}, sort_keys=True)
+    return hashlib.sha256(doc.encode()).hexdigest()[:12]
+
+
+def downstream_report(train: Split, evals: Split, synthetic: List[Dict], cache_dir: str, nets_dir: str, quick: bool,
                       log=print) -> Dict:
-    with_masks = list(train.with_masks())
-    subset = sorted(random.Random(11).sample(with_masks, max(2, round(REAL_FRACTION * len(with_masks)))))
-    steps, batch = (QUICK_STEPS, QUICK_BATCH) if quick else (STEPS, BATCH)
-    x_real, m_real = seg_inputs(train.images[subset], train.masks[subset])
-    p_real = torch.as_tensor(train.present[subset])
-    syn = [conditioning_masks(e, cache_dir) for e in synthetic]
-    if syn:
-        x_syn, m_syn = seg_inputs(np.stack([e["image"] for e in synthetic]), np.stack([m for m, _ in syn]))
-        p_syn = torch.as_tensor(np.stack([p for _, p in syn]))
-    ev = evals.with_masks()
-    out: Dict = {"downstream_real_train_images": len(subset), "downstream_synthetic_images": len(synthetic),
-                 "downstream_steps": steps, "downstream_batch": batch, "downstream_eval_images": len(ev)}
-    runs = {"real": (x_real, m_real, p_real)}
-    if syn:
-        runs["augmented"] = (torch.cat([x_real, x_syn]), torch.cat([m_real, m_syn]), torch.cat([p_real, p_syn]))
-    for name, (x, m, p) in runs.items():
-        dices, per_structure, seconds = [], [], 0.0
-        for seed in SEEDS[:1] if quick else SEEDS:
-            torch.manual_seed(seed)
-            model = Segmenter()
-            info = train_segmenter(model, x, m, p, steps, batch, log, name=f"downstream-{name}-seed{seed}", seed=seed)
-            rep = mask_dice(model, evals.images[ev], evals.masks[ev], evals.present[ev])
-            dices.append(rep["dice"])
-            per_structure.append(rep["per_structure"])
-            seconds += info["seconds"]
-        out[f"downstream_dice_{name}"] = float(np.mean(dices))
-        out[f"downstream_dice_{name}_per_seed"] = [round(d, 4) for d in dices]
-        out[f"downstream_dice_{name}_per_structure"] = {
-            k: round(float(np.mean([ps[k] for ps in per_structure if k in ps])), 4) for k in per_structure[0]}
-        out[f"downstream_{name}_train_seconds"] = round(seconds, 1)
+    sizes = QUICK["sizes"] if quick else REAL_SIZES
+    seeds = QUICK["seeds"] if quick else SEEDS
+    steps = QUICK["steps"] if quick else STEPS
+    pretrain = QUICK["pretrain"] if quick else PRETRAIN_STEPS
+    syn_records = {e["record"] for e in synthetic}
+    pool = jsrt_pool(train.records)
+    if quick:  # a smoke run generates pairs for a few records only: draw its subsets from those
+        pool = [r for r in pool if r.id in syn_records] or pool
+    index = {r.id: i for i, r in enumerate(train.records)}
+    rows = [index[r.id] for r in pool]
+    x_pool, m_pool = seg_inputs(train.images[rows], train.masks[rows])
+    ev = [i for i, r in enumerate(evals.records) if source_of(r.id) == "jsrt" and evals.present[i].all()]
+    syn_by_record: Dict[str, List[int]] = {}
+    for j, e in enumerate(synthetic):
+        syn_by_record.setdefault(e["record"], []).append(j)
+    if synthetic:
+        planes = np.stack([conditioning_masks(e, cache_dir)[0] for e in synthetic])
+        x_syn, m_syn = seg_inputs(np.stack([e["image"] for e in synthetic]), planes)
+    cache_path = os.path.join(nets_dir, f"downstream-augmented-{_design_key(steps, pretrain, sizes, seeds)}.json")
+    cached = json.load(open(cache_path, encoding="utf-8")) if os.path.exists(cache_path) else {}
+    dice: Dict[str, Dict[int, List[float]]] = {a: {n: [] for n in sizes} for a in ARMS}
+    orders = subset_orders(len(pool), seeds)
+    for s, order in enumerate(orders):
+        for n in sizes:
+            subset = order[:n]
+            real = (x_pool[subset], m_pool[subset])
+            syn_rows = [j for i in subset for j in syn_by_record.get(pool[i].id, [])]
+            syn = (x_syn[syn_rows], m_syn[syn_rows]) if syn_rows else (torch.zeros(0), torch.zeros(0))
+            for arm in ARMS:
+                key = f"{n}/{s}"
+                if arm == "augmented" and key in cached:
+                    dice[arm][n].append(cached[key])
+                    continue
+                if arm != "augmented" and not syn_rows:
+                    continue
+                model = train_arm(arm, real, syn, seed=1000 * s + n, steps=steps, pretrain=pretrain)
+                d = mask_dice(model, evals.images[ev], evals.masks[ev], evals.present[ev])["dice"]
+                dice[arm][n].append(round(float(d), 4))
+                if arm == "augmented":
+                    cached[key] = dice[arm][n][-1]
+            log(f"  downstream n={n} seed {s}: " + ", ".join(f"{a} {dice[a][n][-1]:.3f}" for a in ARMS if dice[a][n]))
+    os.makedirs(nets_dir, exist_ok=True)
+    with open(cache_path, "w", encoding="utf-8") as f:
+        json.dump(cached, f)
+    out: Dict = {"sizes": list(sizes), "seeds": seeds, "steps": steps, "batch": BATCH, "pretrain_steps": pretrain,
+                 "eval_images": len(ev), "pool": len(pool), "synthetic_images": len(synthetic),
+                 "primary_endpoint": f"synthetic - augmented at {PRIMARY_SIZE} real images (paired Wilcoxon)",
+                 "arms": {a: {str(n): {**mean_with_ci(v), "per_seed": v} for n, v in by_n.items() if v}
+                          for a, by_n in dice.items()}}
+    comparisons, p = {}, {}
+    for arm in ARMS[1:]:
+        for n in sizes:
+            a, b = dice[arm][n], dice["augmented"][n]
+            if len(a) == len(b) and a:
+                key = f"{arm} vs augmented @ {n}"
+                comparisons[key] = paired_effect(np.array(a) - np.array(b))
+                p[key] = comparisons[key]["wilcoxon_p"]
+    for key, adj in holm(p).items():
+        comparisons[key]["holm_p"] = adj
+    out["comparisons"] = comparisons
+    out["primary"] = comparisons.get(f"synthetic vs augmented @ {PRIMARY_SIZE}")
     return out

@@ -115,3 +115,51 @@ def box_pairs(pairs, scores_with, scores_without, path: str, n: int = 8) -> str:
             rows[r].append(t.crop(crop).resize((TILE, TILE), Image.BILINEAR))
             caps[r].append("p %.2f %s" % (s, a["id"]))
     return _save(_sheet(rows, ["box requested", "no box"], caps), path)
+
+
+def paired_grid(paired: List[Dict], path: str, pairs: int = 6) -> str:
+    """Counterfactual pairs: one column per seed, one row per prompt arm (normal, each finding, the other sex)."""
+    by_pair: Dict[int, Dict[str, Dict]] = {}
+    for e in paired:
+        by_pair.setdefault(int(e["pair"]), {})[e["arm"]] = e
+    arms: List[str] = []
+    for e in paired:
+        if e["arm"] not in arms:
+            arms.append(e["arm"])
+    cols = sorted(by_pair)[:pairs]
+    rows = [[_tile(by_pair[c][a]["image"]) if a in by_pair[c] else None for c in cols] for a in arms]
+    labels = [("other sex" if a == "other_sex" else a) for a in arms]
+    caps = [[f"{by_pair[c][a]['sex']} seed {by_pair[c][a]['seed']}" if a in by_pair[c] else "" for c in cols]
+            for a in arms]
+    return _save(_sheet(rows, labels, caps, label_w=90, placeholder="missing"), path)
+
+
+def spectrum_chart(metrics: Dict, name: str, path: str) -> str:
+    """Power ratio per frequency band (log scale, 95% intervals): generated vs real, and the real and VAE controls."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series = [("generated / real", metrics["spectral_ratio"], "tab:red"),
+              ("VAE round trip / real", metrics["spectral_ratio_vae_reconstruction"], "tab:blue"),
+              ("real carve-out / real (control)", metrics["spectral_ratio_real_control"], "tab:gray")]
+    fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=100)
+    bands = list(metrics["spectral_ratio"])
+    for j, (label, ratios, colour) in enumerate(series):
+        xs = np.arange(len(bands)) + (j - 1) * 0.18
+        v = np.array([ratios[b]["value"] for b in bands])
+        lo = np.array([ratios[b]["ci"][0] for b in bands])
+        hi = np.array([ratios[b]["ci"][1] for b in bands])
+        ax.errorbar(xs, v, yerr=[v - lo, hi - v], fmt="o", color=colour, label=label, capsize=3)
+    ax.axhline(1.0, color="black", lw=0.8, ls="--")
+    ax.set_yscale("log", base=2)
+    ax.set_xticks(range(len(bands)), bands)
+    ax.set_xlabel("frequency band (cycles per image)")
+    ax.set_ylabel("power ratio (log2)")
+    ax.set_title(f"{name}: where the spectrum differs from real images", fontsize=10)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from .msssim import ssim
+from .stats import mean_with_ci, proportion
 
 
 def _signature(images: np.ndarray, size: int = 64) -> torch.Tensor:
@@ -54,4 +55,22 @@ def memorization_report(generated_nn_ssim: Sequence[float], real_nn_ssim: Sequen
         "real_eval_max_nn_ssim": float(r.max()),
         "real_eval_mean_nn_ssim": float(r.mean()),
         "real_eval_fraction_above_threshold": float((r > threshold).mean()),
+    }
+
+
+def source_copy_report(generated: np.ndarray, source_index: np.ndarray, train_images: np.ndarray,
+                       threshold: float, ssim_size: int = 128) -> Dict:
+    """Images generated from TRAINING records' own prompt, masks and boxes (the strongest invitation to copy): their
+    SSIM to that very training image, whether their nearest training image is it, and the share above the real-data
+    threshold of memorization_report."""
+    g = _shrink(generated, ssim_size)
+    s = _shrink(train_images[source_index], ssim_size)
+    to_source = torch.cat([ssim(g[i:i + 256], s[i:i + 256]) for i in range(0, len(g), 256)]).numpy()
+    nn = nearest_neighbours(generated, train_images)
+    return {
+        "ssim_to_source": mean_with_ci(to_source), "ssim_to_source_max": float(to_source.max()),
+        "nearest_is_source": proportion(int((nn["index"] == source_index).sum()), len(source_index)),
+        "nearest_ssim_max": float(nn["ssim"].max()),
+        "above_threshold": proportion(int((np.maximum(to_source, nn["ssim"]) > threshold).sum()), len(to_source)),
+        "threshold_ssim": threshold, "images": int(len(source_index)),
     }

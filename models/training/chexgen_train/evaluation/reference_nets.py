@@ -26,9 +26,9 @@ def conv_bn(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
 
 
-def strided_body(widths: Tuple[int, ...]) -> Tuple[nn.Sequential, int]:
-    """-> (a stride-2 conv + conv pair per width, from 1 channel; its output channels). The classifiers' shared trunk."""
-    layers, c = [], 1
+def strided_body(widths: Tuple[int, ...], in_channels: int = 1) -> Tuple[nn.Sequential, int]:
+    """-> (a stride-2 conv + conv pair per width; its output channels). The classifiers' shared trunk."""
+    layers, c = [], in_channels
     for w in widths:
         layers += [conv_bn(c, w, 2), conv_bn(w, w)]
         c = w

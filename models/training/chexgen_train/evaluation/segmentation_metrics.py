@@ -31,6 +31,7 @@ def dice_report(pred: np.ndarray, masks: np.ndarray, present: np.ndarray) -> Dic
         for k, v in zip(ks, d):
             per_class[MASK_CLASSES[k]].append(v)
     return {"dice": float(np.mean(per_image)) if per_image else float("nan"), "images": len(per_image),
+            "per_image": per_image,
             "per_structure": {c: round(float(np.mean(v)), 4) for c, v in per_class.items() if v}}
 
 

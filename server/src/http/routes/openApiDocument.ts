@@ -146,7 +146,7 @@ export const OPENAPI_DOCUMENT = {
           seed: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'Default: random, recorded in the job and every study' },
           steps: { type: 'integer', minimum: 1, maximum: 100, description: 'Default: the model default' },
           guidance: { type: 'number', minimum: 0, maximum: 20, description: 'Text guidance scale (default: the model default)' },
-          spatialGuidance: { type: 'number', minimum: 0, maximum: 20, description: 'Mask/box guidance scale (default: guidance)' },
+          spatialGuidance: { type: 'number', minimum: 0, maximum: 20, description: 'Mask/box guidance scale (default: guidance when given, else the model default_spatial_guidance)' },
           sampler: { type: 'string', enum: ['dpmpp-2m', 'euler', 'ddim'], default: 'dpmpp-2m' },
           model: { type: 'string', description: 'Default and only choice: the loaded model' },
           sourceStudy: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)*$', description: 'StudyInstanceUID linked in the SR (UIDs only)' },
