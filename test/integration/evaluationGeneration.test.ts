@@ -57,9 +57,26 @@ describe('model:eval generation (tiny model)', () => {
     expect((await stat(join(cache, 'generated', 'fid-0000.png'))).mtimeMs).toBe(mtime);
   });
 
+  it('when an image carries its own guidance scales, then they are used and recorded, and a change regenerates it', async () => {
+    const sweep: PlannedImage = {
+      id: 'sweep-0000', group: 'sweep', record: 'r1', split: 'train', seed: 40000, text: 'Lung nodule.', findings: ['nodule'],
+      boxes: [], masks: [{ label: 'right_lung', file: 'masks/r1-right_lung.png' }], guidance: 4, spatialGuidance: 1.5,
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'chexgen-sweep-'));
+    await mkdir(join(dir, 'masks'));
+    await writeFile(join(dir, 'masks', 'r1-right_lung.png'), await readFile(join(cache, 'masks', 'r1-right_lung.png')));
+    await generateEvaluationImages(model, [sweep], dir, { steps: 2 });
+    const [record] = JSON.parse(await readFile(join(dir, 'generated', 'conditions.json'), 'utf8')) as GeneratedImage[];
+    expect(record).toMatchObject({ guidance: 4, spatialGuidance: 1.5 });
+    const first = await readFile(join(dir, 'generated', 'sweep-0000.png'));
+    const again = await generateEvaluationImages(model, [{ ...sweep, spatialGuidance: 4 }], dir, { steps: 2 });
+    expect(again).toMatchObject({ generated: 1, skipped: 0 });
+    expect((await readFile(join(dir, 'generated', 'sweep-0000.png'))).equals(first)).toBe(false);
+  });
+
   it('when --help is asked, then the options of the issue are listed', () => {
     const help = buildEvaluateProgram().helpInformation();
-    for (const option of ['--model', '--count', '--steps', '--out', '--quick', '--generate-only']) expect(help).toContain(option);
+    for (const option of ['--model', '--count', '--steps', '--out', '--quick', '--generate-only', '--sweep', '--train-copy-count']) expect(help).toContain(option);
     expect(QUICK.count).toBeLessThan(20);
   });
 });
