@@ -64,6 +64,7 @@ class TrainConfig:
     spatial_dropout: float = 0.15  # classifier-free guidance: every mask and box channel "not given"
     channel_dropout: float = 0.3  # each given channel independently hidden, so any subset can be given
     prompt_variants: int = 12  # prompts pre-built per image and drawn at random each step
+    use_pseudo_masks: bool = True  # pack v4 pseudo-label planes count as given (False: as not given)
     random_weights: bool = False  # tiny: export untrained weights
     seed: int = 0
 

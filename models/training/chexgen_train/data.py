@@ -51,6 +51,11 @@ class Record:
     mask_bits: Dict[int, str]  # bit -> mask class
     boxes: List[Tuple[str, float, float, float, float]] = field(default_factory=list)  # (box class, x0, y0, x1, y1)
     patient_id: str = ""  # blank: the record is its own patient
+    mask_source: str = ""  # free text: "manual (SCR)", "model-generated (lungVAE ...)", ...
+
+    @property
+    def manual_masks(self) -> bool:
+        return "manual" in self.mask_source.lower()
 
 
 def normalise_findings(raw: str) -> List[str]:
@@ -122,6 +127,7 @@ def read_manifest(data_dir: str, split: Optional[str] = None) -> List[Record]:
                 mask_bits=parse_mask_channels(row.get("mask_channels", "")),
                 boxes=boxes,
                 patient_id=(row.get("patient_id") or "").strip(),
+                mask_source=(row.get("mask_source") or "").strip(),
             ))
     return records
 

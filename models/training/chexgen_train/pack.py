@@ -7,7 +7,7 @@ import json
 import lzma
 import os
 import random
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 
@@ -17,7 +17,9 @@ from .prompts import ReportCorpus, training_prompt, vocabulary_texts
 from .tokenizer import WordTokenizer
 
 MAX_BOXES = 8
-PACK_VERSION = 3  # 3: declared-but-empty mask planes are unknown (data.load_mask_planes require_pixels)
+PACK_VERSION = 4  # 3: declared-but-empty mask planes are unknown (data.load_mask_planes require_pixels)
+# 4: mask_source per plane (MASK_SOURCES), pseudo-label planes from pseudo_masks.py where the data has none
+MASK_SOURCES = ("none", "manual", "data_model", "pseudo_label")  # data_model: the dataset's own model masks (lungVAE)
 
 
 def _encode_image(a: np.ndarray) -> bytes:
@@ -30,8 +32,11 @@ def decode_image(blob: bytes, size: int) -> np.ndarray:
     return np.cumsum(delta, axis=0, dtype=np.uint64).astype(np.uint8)  # modular sum undoes the delta
 
 
-def build_pack(data_dir: str, corpus_path: str, cfg: TrainConfig, out_path: str, limit: int = 0) -> str:
+def build_pack(data_dir: str, corpus_path: str, cfg: TrainConfig, out_path: str, limit: int = 0,
+               pseudo_masks: Optional[str] = None) -> str:
+    """pseudo_masks: a pseudo-masks.npz (pseudo_masks.py) whose planes fill the planes the data lacks."""
     size = cfg.resolution
+    pseudo = load_pseudo_masks(pseudo_masks) if pseudo_masks else {}
     records = read_manifest(data_dir, split="train")  # the eval split never enters training
     if limit:
         records = records[:limit]
@@ -42,6 +47,7 @@ def build_pack(data_dir: str, corpus_path: str, cfg: TrainConfig, out_path: str,
     blobs: List[bytes] = []
     masks = np.zeros((n, len(MASK_CLASSES), size, size // 8), np.uint8)
     mask_present = np.zeros((n, len(MASK_CLASSES)), np.uint8)
+    mask_source = np.zeros((n, len(MASK_CLASSES)), np.uint8)
     boxes = np.full((n, MAX_BOXES, 5), -1.0, np.float32)
     box_present = np.zeros((n, len(BOX_CLASSES)), np.uint8)
     prompt_ids = np.zeros((n, cfg.prompt_variants, cfg.text.max_length), np.int16)
@@ -51,6 +57,13 @@ def build_pack(data_dir: str, corpus_path: str, cfg: TrainConfig, out_path: str,
         planes, present = load_mask_planes(rec, size, require_pixels=True)
         masks[i] = np.packbits(planes, axis=-1, bitorder="little")
         mask_present[i] = present
+        mask_source[i] = present * MASK_SOURCES.index("manual" if rec.manual_masks else "data_model")
+        if rec.id in pseudo and size == 256:
+            bits, fill = pseudo[rec.id]
+            fill = fill.astype(bool) & (present == 0)
+            masks[i][fill] = bits[fill]
+            mask_present[i][fill] = 1
+            mask_source[i][fill] = MASK_SOURCES.index("pseudo_label")
         for j, (cls, x0, y0, x1, y1) in enumerate(rec.boxes[:MAX_BOXES]):
             boxes[i, j] = (BOX_CLASSES.index(cls), x0, y0, x1, y1)
         box_present[i] = box_presence(rec)
@@ -60,16 +73,24 @@ def build_pack(data_dir: str, corpus_path: str, cfg: TrainConfig, out_path: str,
             prompt_ids[i, v] = tok.encode(t)[0]
     offsets = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
     meta = {"version": PACK_VERSION, "size": size, "data_dir": os.path.abspath(data_dir),
+            "mask_sources": list(MASK_SOURCES), "pseudo_masks": os.path.abspath(pseudo_masks) if pseudo_masks else None,
             "ids": [r.id for r in records], "findings": [r.findings for r in records],
             "sex": [r.sex for r in records], "age": [r.age for r in records], "view": [r.view for r in records],
             "example_prompts": [p[:2] for p in prompts[:: max(1, n // 40)]]}
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     np.savez(out_path, images_blob=np.frombuffer(b"".join(blobs), np.uint8), images_offsets=offsets,
              masks_blob=np.frombuffer(lzma.compress(masks.tobytes()), np.uint8), mask_present=mask_present,
+             mask_source=mask_source,
              boxes=boxes, box_present=box_present, prompt_ids=prompt_ids,
              tokenizer=np.frombuffer(tok.to_json().encode("utf-8"), np.uint8),
              meta=np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8))
     return out_path
+
+
+def load_pseudo_masks(path: str) -> Dict[str, tuple]:
+    """-> {record id: (bit-packed planes [3,256,32], planes to fill [3])} from pseudo_masks.py's npz."""
+    z = np.load(path)
+    return {str(i): (b, p) for i, b, p in zip(z["ids"], z["masks_bits"], z["present"])}
 
 
 def load_pack(path: str) -> Dict:
@@ -83,6 +104,6 @@ def load_pack(path: str) -> Dict:
     n = images.shape[0]
     masks = np.frombuffer(lzma.decompress(z["masks_blob"].tobytes()), np.uint8)
     return {"images": images, "masks_bits": masks.reshape(n, len(MASK_CLASSES), size, size // 8).copy(),
-            "mask_present": z["mask_present"], "boxes": z["boxes"], "box_present": z["box_present"],
+            "mask_present": z["mask_present"], "mask_source": z["mask_source"], "boxes": z["boxes"], "box_present": z["box_present"],
             "prompt_ids": z["prompt_ids"].astype(np.int64), "tokenizer": bytes(z["tokenizer"]).decode("utf-8"),
             "meta": meta}

@@ -25,7 +25,7 @@ from .onnx_weights import load_modules
 from .conditions import drop_conditions, drop_text, rasterize_boxes, unpack_masks
 from .config import BOX_CLASSES, MASK_CLASSES, TrainConfig, preset
 from .flow import euler_sample, noisy, sample_t
-from .pack import build_pack, load_pack
+from .pack import MASK_SOURCES, build_pack, load_pack
 from .pngio import grid, to_uint8, write_png_gray
 from .prompts import ReportCorpus, vocabulary_texts
 from .tokenizer import WordTokenizer
@@ -257,13 +257,15 @@ def main(args: argparse.Namespace) -> None:
         overrides["dit_batch"] = args.batch
     if args.vae_batch is not None:
         overrides["vae_batch"] = args.vae_batch
+    if args.without_pseudo_masks:
+        overrides["use_pseudo_masks"] = False
     cfg = preset(args.config, **overrides)
     resumed = load_modules(args.resume_from) if args.resume_from else None  # (manifest, cfg, tok, vae, text, dit)
     if resumed is not None:
         # architecture from the model folder; budgets and batch sizes from the preset and the flags
         saved_cfg = resumed[1]
         cfg = replace(saved_cfg, name=cfg.name, vae_seconds=0, dit_seconds=cfg.dit_seconds, dit_batch=cfg.dit_batch,
-                      vae_batch=cfg.vae_batch, random_weights=False)
+                      vae_batch=cfg.vae_batch, random_weights=False, use_pseudo_masks=cfg.use_pseudo_masks)
     out_dir = args.out or os.path.join(ROOT, "models", "training", "runs", cfg.name)
     torch.manual_seed(cfg.seed)
     random.seed(cfg.seed)
@@ -280,15 +282,20 @@ def main(args: argparse.Namespace) -> None:
     pack_path = args.pack or os.path.join(ROOT, "models", "training", ".cache", f"pack-{cfg.resolution}{f'-limit{args.limit}' if args.limit else ''}.npz")
     if not os.path.exists(pack_path):
         corpus = args.corpus or os.path.join(args.data, "reports", "iu_reports.csv")
-        log(f"packing the train split of {args.data} -> {pack_path}")
-        build_pack(args.data, corpus, cfg, pack_path, limit=args.limit)
+        pseudo = args.pseudo_masks if args.pseudo_masks != "none" and os.path.exists(args.pseudo_masks) else None
+        log(f"packing the train split of {args.data} -> {pack_path} (pseudo-label masks: {pseudo or 'none'})")
+        build_pack(args.data, corpus, cfg, pack_path, limit=args.limit, pseudo_masks=pseudo)
     t0 = time.time()
     pack = load_pack(pack_path)
     if args.subset:  # the first N images of the pack, same tokenizer (smoke runs of --resume-from)
         pack = {k: (v[:args.subset] if isinstance(v, np.ndarray) and v.shape[:1] == pack["images"].shape[:1] else v)
                 for k, v in pack.items()}
+    if not cfg.use_pseudo_masks:
+        pack["mask_present"] = pack["mask_present"] * (pack["mask_source"] != MASK_SOURCES.index("pseudo_label"))
     tok = WordTokenizer.from_json(pack["tokenizer"])
-    log(f"pack: {pack['images'].shape[0]} images, vocab {len(tok.vocab)}, decoded in {time.time() - t0:.1f}s; "
+    log(f"pack: {pack['images'].shape[0]} images, mask planes given {int(pack['mask_present'].sum())} "
+        f"(pseudo-label {int((pack['mask_source'] == MASK_SOURCES.index('pseudo_label')).sum())}"
+        f"{', not used' if not cfg.use_pseudo_masks else ''}), vocab {len(tok.vocab)}, decoded in {time.time() - t0:.1f}s; "
         f"device {device}, torch {torch.__version__}")
     pack_t = {k: torch.from_numpy(np.ascontiguousarray(v)).to(device) for k, v in pack.items()
               if isinstance(v, np.ndarray)}
@@ -350,6 +357,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--preview-steps", type=int, default=20, help="Euler steps for the preview grid")
     ap.add_argument("--preview-seeds", type=int, default=4, help="seeds per preview row")
     ap.add_argument("--no-preview", action="store_true", help="skip the preview grids at the end")
+    ap.add_argument("--pseudo-masks", default=os.path.join(ROOT, "models", "training", ".cache", "pseudo-masks.npz"),
+                    help="pseudo-label masks (npm run model:pseudo-masks) packed where the data has none, when the "
+                         "pack is built; 'none' to leave them out (default: %(default)s if it exists)")
+    ap.add_argument("--without-pseudo-masks", action="store_true",
+                    help="train as if the pack's pseudo-label mask planes were not given")
     ap.add_argument("--subset", type=int, default=0, help="train on the first N images of the pack only (smoke tests)")
     ap.add_argument("--resume-from", default=None, metavar="MODEL_DIR",
                     help="continue training the DiT and text encoder of a released model folder (e.g. ../cxr256-gpu-v1); "

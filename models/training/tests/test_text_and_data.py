@@ -72,3 +72,39 @@ def test_when_a_declared_mask_plane_is_empty_then_training_treats_it_as_unknown(
     assert present.tolist() == [1, 0, 0] and planes[0].sum() == 8
     _, declared = load_mask_planes(rec, 8)
     assert declared.tolist() == [1, 0, 1]  # the evaluation plan's (unchanged) reading
+
+
+def test_when_a_pack_is_built_with_pseudo_masks_then_they_fill_only_missing_planes_and_are_marked(tmp_path):
+    from chexgen_train.config import preset
+    from chexgen_train.pack import MASK_SOURCES, build_pack, load_pack
+    from chexgen_train.pngio import write_png_gray
+
+    header = "id,file,split,findings,mask_file,mask_channels,mask_source\n"
+    rows = []
+    for i, (source, bits) in enumerate((("manual (SCR)", "bit0=right_lung;bit1=left_lung;bit2=heart"),
+                                         ("model-generated (lungVAE)", "bit0=right_lung;bit1=left_lung;bit2=heart"),
+                                         ("", ""))):
+        write_png_gray(str(tmp_path / f"i{i}.png"), np.full((256, 256), 60 + i, np.uint8))
+        mask = np.zeros((256, 256), np.uint8)
+        mask[40:200, 30:110] |= 1
+        mask[40:200, 150:230] |= 2
+        if i == 0:
+            mask[120:190, 100:170] |= 4  # only the manual row has a heart
+        write_png_gray(str(tmp_path / f"m{i}.png"), mask)
+        mask_file = f"m{i}.png" if bits else ""
+        rows.append(f"r{i},i{i}.png,train,normal,{mask_file},{bits},{source}\n")
+    (tmp_path / "manifest.csv").write_text(header + "".join(rows))
+    pseudo = np.zeros((3, 3, 256, 256), np.uint8)
+    pseudo[:, :, 100:150, 100:150] = 1  # a square where the predictor "sees" every structure
+    np.savez(tmp_path / "pseudo.npz", ids=np.array(["r0", "r1", "r2"]),
+             masks_bits=np.packbits(pseudo, axis=-1, bitorder="little"), present=np.ones((3, 3), np.uint8))
+    cfg = preset("tiny")
+    build_pack(str(tmp_path), "", cfg, str(tmp_path / "pack.npz"), pseudo_masks=str(tmp_path / "pseudo.npz"))
+    pack = load_pack(str(tmp_path / "pack.npz"))
+    src = [[MASK_SOURCES[k] for k in row] for row in pack["mask_source"]]
+    assert src == [["manual"] * 3, ["data_model", "data_model", "pseudo_label"], ["pseudo_label"] * 3]
+    assert pack["mask_present"].tolist() == [[1, 1, 1]] * 3
+    planes = np.unpackbits(pack["masks_bits"], axis=-1, bitorder="little")
+    assert planes[0, 2, 130, 130] == 1 and planes[0, 2, 170, 160] == 1  # manual heart kept (not the square)
+    assert planes[0, 0, 100, 50] == 1 and planes[1, 0, 100, 50] == 1  # data lungs kept
+    assert planes[1, 2].sum() == 2500 and planes[2, 0].sum() == 2500  # filled from the pseudo-labels
