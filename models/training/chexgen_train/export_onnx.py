@@ -217,7 +217,8 @@ def code_version() -> str:
         return "unknown"
 
 
-RUN_INFO_KEYS = ("train_images", "torch", "device", "vae_steps", "vae_seconds", "vae_psnr_train32", "dit_steps",
+RUN_INFO_KEYS = ("train_images", "torch", "device", "vae_steps", "vae_seconds", "vae_psnr_train32",
+                 "vae_psnr_train_random64", "dit_steps",
                  "dit_seconds", "dit_samples_per_s", "ema", "resumed_from", "derived_from")
 
 

@@ -108,3 +108,14 @@ def test_when_a_pack_is_built_with_pseudo_masks_then_they_fill_only_missing_plan
     assert planes[0, 2, 130, 130] == 1 and planes[0, 2, 170, 160] == 1  # manual heart kept (not the square)
     assert planes[0, 0, 100, 50] == 1 and planes[1, 0, 100, 50] == 1  # data lungs kept
     assert planes[1, 2].sum() == 2500 and planes[2, 0].sum() == 2500  # filled from the pseudo-labels
+
+
+def test_when_a_pseudo_label_has_specks_and_holes_then_only_its_largest_component_filled_remains():
+    from chexgen_train.pseudo_masks import largest_component
+
+    plane = np.zeros((32, 32), np.uint8)
+    plane[4:20, 4:20] = 1
+    plane[10, 10] = 0  # a hole
+    plane[25:27, 25:27] = 1  # a speck
+    out = largest_component(plane)
+    assert out[10, 10] == 1 and out[25, 25] == 0 and out.sum() == 256

@@ -5,6 +5,7 @@
   evaluate    trains or loads the reference networks and computes every metric on <cache>/generated
   sweep-plan  writes <cache>/plan.json for the guidance sweep on the train carve-out (<cache> = the sweep's folder)
   sweep       scores the sweep's settings (sweep.py) and writes models/MODEL/guidance_sweep.json
+  compare     prints a markdown table comparing --models from their evaluation.json (+ --figure: spectra chart)
 """
 import argparse
 import os
@@ -16,8 +17,10 @@ from ..train import DEFAULT_DATA, ROOT
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m chexgen_train.evaluation", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["plan", "nets", "evaluate", "sweep-plan", "sweep"])
-    ap.add_argument("--model", required=True, help="model folder name under models/")
+    ap.add_argument("command", choices=["plan", "nets", "evaluate", "sweep-plan", "sweep", "compare"])
+    ap.add_argument("--model", help="model folder name under models/ (every command but compare)")
+    ap.add_argument("--models", nargs="+", help="compare: model folder names")
+    ap.add_argument("--figure", default=None, help="compare: write the spectra chart here")
     ap.add_argument("--data", default=DEFAULT_DATA, help="dataset folder with manifest.csv (default: %(default)s)")
     ap.add_argument("--cache", default=None, help="cache folder (default: models/training/.cache/eval/MODEL)")
     ap.add_argument("--nets", default=None, help="reference network cache (default: models/training/.cache/eval/nets)")
@@ -29,6 +32,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--quick", action="store_true", help="tiny smoke run: few images, reference nets trained seconds")
     ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args(argv)
+    if args.command == "compare":
+        if not args.models:
+            ap.error("compare needs --models")
+        return args
+    if not args.model:
+        ap.error(f"{args.command} needs --model")
     cache_root = os.path.join(ROOT, "models", "training", ".cache", "eval")
     args.cache = args.cache or os.path.join(cache_root, args.model + ("-quick" if args.quick else ""))
     args.nets = args.nets or os.path.join(cache_root, "nets-quick" if args.quick else "nets")
@@ -38,6 +47,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(args: argparse.Namespace) -> None:
+    if args.command == "compare":
+        from .compare import compare
+
+        compare(args.models, args.figure)
+        return
     if args.command in ("plan", "sweep-plan"):
         from .plan import write_plan, write_sweep_plan
 
