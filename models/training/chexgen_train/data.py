@@ -52,6 +52,7 @@ class Record:
     boxes: List[Tuple[str, float, float, float, float]] = field(default_factory=list)  # (box class, x0, y0, x1, y1)
     patient_id: str = ""  # blank: the record is its own patient
     mask_source: str = ""  # free text: "manual (SCR)", "model-generated (lungVAE ...)", ...
+    source: str = ""  # the manifest's source column (which collection, and which copy of it)
 
     @property
     def manual_masks(self) -> bool:
@@ -128,6 +129,7 @@ def read_manifest(data_dir: str, split: Optional[str] = None) -> List[Record]:
                 boxes=boxes,
                 patient_id=(row.get("patient_id") or "").strip(),
                 mask_source=(row.get("mask_source") or "").strip(),
+                source=(row.get("source") or "").strip(),
             ))
     return records
 

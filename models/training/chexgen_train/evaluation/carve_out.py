@@ -1,5 +1,6 @@
 """The train carve-out: whole train-split patients held out of the reference networks' training, with the eval split's
-source mix (as many images per source as eval has).
+source mix (as many images per source as eval has, sources as the manifest's `source` column names them: the NIH rows
+come from three copies of ChestX-ray14 with different processing, and a real-vs-real test notices a different mix).
 
 It is the real reference that needs images the feature network never saw (the `fid` floor and its sensitivity check,
 the real-vs-real C2ST control, the spectral control) and the ground the guidance sweep is tuned on, so that nothing is
@@ -18,12 +19,17 @@ def source_of(record_id: str) -> str:
     return record_id.split("_", 1)[0]
 
 
+def stratum(r: Record) -> str:
+    """The manifest's source where it has one, else the id prefix."""
+    return r.source or source_of(r.id)
+
+
 def carve_out_ids(trains: Sequence[Record], evals: Sequence[Record], seed: int = 29) -> Set[str]:
     """Record ids of whole train patients, drawn per source until the source has as many images as in eval."""
-    wanted = Counter(source_of(r.id) for r in evals)
+    wanted = Counter(stratum(r) for r in evals)
     patients: Dict[str, Dict[str, List[str]]] = defaultdict(lambda: defaultdict(list))
     for r in trains:
-        patients[source_of(r.id)][r.patient_id or r.id].append(r.id)
+        patients[stratum(r)][r.patient_id or r.id].append(r.id)
     rng = random.Random(seed)
     held: Set[str] = set()
     for source in sorted(wanted):
