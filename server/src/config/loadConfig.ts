@@ -37,6 +37,7 @@ export const CONFIG_KEYS = {
   maxCohortSize: { env: 'CHEXGEN_MAX_COHORT_SIZE', default: '1000', doc: 'most subjects per cohort request (each is one queued job, so CHEXGEN_MAX_QUEUED_JOBS also applies)' },
   layoutsManifest: { env: 'CHEXGEN_LAYOUTS_MANIFEST', default: '', doc: 'CSV manifest of real annotations (columns id, split, mask_file, mask_channels; the layout of the training data) that cohorts with `layout: "annotations"` draw masks from; empty = templates only' },
   layoutsSplit: { env: 'CHEXGEN_LAYOUTS_SPLIT', default: 'train', doc: 'rows of CHEXGEN_LAYOUTS_MANIFEST whose `split` column has this value are used' },
+  dicomWebStow: { env: 'CHEXGEN_DICOMWEB_STOW', default: 'true', doc: 'let clients store objects through /dicom-web (STOW-RS on /studies, e.g. a SEG drawn in the viewer); false = the DICOMweb routes are read-only' },
 } as const;
 
 const schema = z.object({
@@ -72,6 +73,7 @@ const schema = z.object({
   maxCohortSize: z.coerce.number().int().min(1).max(100_000),
   layoutsManifest: z.string(),
   layoutsSplit: z.string().min(1),
+  dicomWebStow: z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),
 });
 
 /** The typed, validated settings. */
@@ -108,6 +110,8 @@ export type Config = {
   /** '' = no annotation layouts (cohorts use templates only). */
   layoutsManifest: string;
   layoutsSplit: string;
+  /** Whether STOW-RS passes through /dicom-web. */
+  dicomWebStow: boolean;
 };
 
 /**
