@@ -360,6 +360,17 @@ describe('embedded DICOMweb router', () => {
     expect((await fetch(`${root}/studies?limit=-3`)).status).toBe(400);
   });
 
+  it('when QIDO gets wildcard patterns, then the nine-star one answers and one over the cap gets 400 naming the key', async () => {
+    const nine = await fetch(`${root}/studies?PatientName=${encodeURIComponent(`*${'a*'.repeat(9)}b`)}`);
+    expect(nine.status).toBe(200);
+    expect(await nine.json()).toEqual([]);
+    const over = await fetch(`${root}/studies?PatientName=${encodeURIComponent('a*'.repeat(17))}`);
+    expect(over.status).toBe(400);
+    const { error } = (await over.json()) as { error: { field: string; message: string } };
+    expect(error.field).toBe('PatientName');
+    expect(error.message).toContain('wildcards');
+  });
+
   it('when STOW is not multipart/related or targets another study, then it answers 415 or 409 with a FailureReason', async () => {
     const single = await fetch(`${root}/studies`, {
       method: 'POST',
