@@ -13,6 +13,7 @@ import { EmbeddedStore } from '../../server/src/pacs/EmbeddedStore.js';
 import { createEmbeddedDicomWebRouter } from '../../server/src/pacs/createEmbeddedDicomWebRouter.js';
 import type { DicomJsonDataset } from '../../server/src/pacs/dicomJson.js';
 import { decodeMultipart } from '../../server/src/pacs/multipartRelated.js';
+import { frameCountLie } from '../../server/src/bench/hostileDicom.js';
 import { OrthancServer, orthancAvailability } from '../helpers/orthanc.js';
 import { inCi } from '../helpers/testEnvironment.js';
 
@@ -443,6 +444,54 @@ describe('EmbeddedStore on disk', () => {
 });
 
 // ---- what only a real Orthanc can show: authentication and an outage ----
+
+describe('EmbeddedStore against header-size lies (issue 13, item 3)', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'chexgen-pacs-lies-'));
+  });
+  afterAll(async () => rm(dataDir, { recursive: true, force: true }));
+
+  it('when an instance of under 1 KB claims 2^31 frames, then STOW refuses it naming NumberOfFrames and nothing is stored', async () => {
+    const store = await EmbeddedStore.open({ dataDir: join(dataDir, 'stow') });
+    const lie = frameCountLie();
+    expect(lie.bytes.length).toBeLessThan(1024);
+    const result = await store.store([lie.bytes]);
+    expect(result.stored).toEqual([]);
+    expect(result.failed).toEqual([expect.objectContaining({ sopInstanceUid: lie.sopUid, reason: expect.stringContaining('NumberOfFrames') })]);
+    expect(await store.searchStudies({ StudyInstanceUID: lie.studyUid })).toEqual([]);
+    expect(await readdir(join(dataDir, 'stow'))).not.toContain(lie.studyUid);
+  });
+
+  it('when the Pixel Data is shorter than NumberOfFrames x Rows x Columns x bits say, then STOW refuses it', async () => {
+    const store = await EmbeddedStore.open({ dataDir: join(dataDir, 'short') });
+    const result = await store.store([frameCountLie({ frames: 2 }).bytes]);
+    expect(result.failed[0]?.reason).toMatch(/Pixel Data holds 64 bytes.*needs 128/);
+  });
+
+  it('when an honest instance decodes to more than the pixel cap, then STOW refuses it naming the cap', async () => {
+    const store = await EmbeddedStore.open({ dataDir: join(dataDir, 'cap'), maxPixelBytes: 4096 });
+    const fixture = makeFixture();
+    const result = await store.store([fixture.a1.bytes]);
+    expect(result.failed[0]?.reason).toContain('more than 4096 bytes');
+  });
+
+  it('when such a file is already on disk (stored before the check), then a reopened store skips it and its metadata is a 404, not a crash', async () => {
+    const folder = join(dataDir, 'disk');
+    const lie = frameCountLie();
+    const honest = makeFixture().a2;
+    await (await EmbeddedStore.open({ dataDir: folder })).store([honest.bytes]);
+    await mkdir(join(folder, lie.studyUid, lie.seriesUid), { recursive: true });
+    await writeFile(join(folder, lie.studyUid, lie.seriesUid, `${lie.sopUid}.dcm`), lie.bytes);
+    const warnings: string[] = [];
+    const store = await EmbeddedStore.open({ dataDir: folder, log: (level, message) => level === 'warn' && warnings.push(message) });
+    expect(warnings.join('\n')).toContain('skips');
+    expect(await store.searchStudies({ StudyInstanceUID: lie.studyUid })).toEqual([]);
+    await expect(store.metadata(lie.studyUid, undefined, 'http://x/dicom-web')).rejects.toMatchObject({ code: 'PACS_NOT_FOUND' });
+    const [meta] = await store.metadata(honest.studyUid, honest.seriesUid, 'http://x/dicom-web', honest.sopUid);
+    expect((meta['7FE00010'] as { BulkDataURI: string }).BulkDataURI).toMatch(/\/frames\/1,2,3$/);
+  });
+});
 
 describe.skipIf(skipOrthanc)('DicomWebClient with a real Orthanc: auth and outage', () => {
   it('when Orthanc requires Basic auth, then a client without it gets a clear 401 error and one with it stores', async () => {

@@ -38,6 +38,7 @@ export const CONFIG_KEYS = {
   layoutsManifest: { env: 'CHEXGEN_LAYOUTS_MANIFEST', default: '', doc: 'CSV manifest of real annotations (columns id, split, mask_file, mask_channels; the layout of the training data) that cohorts with `layout: "annotations"` draw masks from; empty = templates only' },
   layoutsSplit: { env: 'CHEXGEN_LAYOUTS_SPLIT', default: 'train', doc: 'rows of CHEXGEN_LAYOUTS_MANIFEST whose `split` column has this value are used' },
   dicomWebStow: { env: 'CHEXGEN_DICOMWEB_STOW', default: 'true', doc: 'let clients store objects through /dicom-web (STOW-RS on /studies, e.g. a SEG drawn in the viewer); false = the DICOMweb routes are read-only' },
+  maxPixelBytes: { env: 'CHEXGEN_MAX_PIXEL_BYTES', default: '1073741824', doc: 'largest decoded Pixel Data of one instance the embedded store accepts (NumberOfFrames x Rows x Columns x SamplesPerPixel x BitsAllocated / 8); each header is also held to the Pixel Data really sent' },
 } as const;
 
 const schema = z.object({
@@ -74,6 +75,7 @@ const schema = z.object({
   layoutsManifest: z.string(),
   layoutsSplit: z.string().min(1),
   dicomWebStow: z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),
+  maxPixelBytes: z.coerce.number().int().min(1024),
 });
 
 /** The typed, validated settings. */
@@ -112,6 +114,8 @@ export type Config = {
   layoutsSplit: string;
   /** Whether STOW-RS passes through /dicom-web. */
   dicomWebStow: boolean;
+  /** Largest decoded Pixel Data of one instance in the embedded store. */
+  maxPixelBytes: number;
 };
 
 /**

@@ -248,7 +248,7 @@ export type DicomWebRoute = {
  * store the jobs write to: two EmbeddedStore instances on one folder keep separate indexes.
  */
 export async function createDicomWebRoute(
-  config: Pick<Config, 'pacsUrl' | 'pacsUser' | 'pacsPassword' | 'pacsToken' | 'dataDir'> & Partial<Pick<Config, 'dicomWebStow'>>,
+  config: Pick<Config, 'pacsUrl' | 'pacsUser' | 'pacsPassword' | 'pacsToken' | 'dataDir'> & Partial<Pick<Config, 'dicomWebStow' | 'maxPixelBytes'>>,
   deps: { embeddedStore?: EmbeddedStore; log?: PacsLog; connectTimeoutMs?: number; idleTimeoutMs?: number } = {},
 ): Promise<DicomWebRoute> {
   const allowStow = config.dicomWebStow ?? true;
@@ -274,7 +274,7 @@ export async function createDicomWebRoute(
     };
   }
   const dir = join(config.dataDir, 'store');
-  const store = deps.embeddedStore ?? (await EmbeddedStore.open({ dataDir: dir, log: deps.log }));
+  const store = deps.embeddedStore ?? (await EmbeddedStore.open({ dataDir: dir, log: deps.log, maxPixelBytes: config.maxPixelBytes }));
   return {
     dicomWeb: withAllowlist(createEmbeddedDicomWebRouter(store, { log: deps.log }), { root: 'dicom-web', allowStow }),
     wado: (req, res) => {

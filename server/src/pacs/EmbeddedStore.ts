@@ -11,6 +11,7 @@ import {
   applyQidoFilter,
   parseQidoQuery,
 } from './qidoMatching.js';
+import { checkPixelDataLength, readPixelGeometry } from './pixelGeometry.js';
 import { pixelDataOf, readPart10, toDicomJson } from './readPart10.js';
 import { scanStoreFolder } from './scanStoreFolder.js';
 import { isNativeTransferSyntax, splitFrames } from './splitFrames.js';
@@ -23,11 +24,16 @@ export type EmbeddedStoreOptions = {
   dataDir: string;
   /** DICOMweb root that BulkDataURIs start with when metadata is read outside a request (default `/dicom-web`). */
   publicBaseUrl?: string;
+  /** Largest decoded Pixel Data of one instance (CHEXGEN_MAX_PIXEL_BYTES, default 1 GiB); larger is refused. */
+  maxPixelBytes?: number;
   log?: PacsLog;
 };
 
-/** What the index keeps per instance: where it lives and the attributes QIDO needs. */
-type IndexedInstance = { studyUid: string; seriesUid: string; sopUid: string; path: string; header: DicomJsonDataset };
+/**
+ * What the index keeps per instance: where it lives, the attributes QIDO needs, and its frame count as checked
+ * against its Pixel Data when it was stored or found (0 without Pixel Data).
+ */
+type IndexedInstance = { studyUid: string; seriesUid: string; sopUid: string; path: string; header: DicomJsonDataset; frames: number };
 
 /** A STOW outcome plus the argument position and, for stored instances, their study and series. */
 export type EmbeddedStoreOutcome = StowOutcome & {
@@ -40,6 +46,7 @@ export type EmbeddedStoreOutcome = StowOutcome & {
 const INDEX_TAGS = [...new Set([...QIDO_STUDY_TAGS, ...QIDO_SERIES_TAGS, ...QIDO_INSTANCE_TAGS])];
 const TEMP_DIR = '.tmp';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+const DEFAULT_MAX_PIXEL_BYTES = 1024 ** 3;
 
 /**
  * A {@link DicomStore} on the local disk: one Part 10 file per instance under `<dataDir>/<study>/<series>/<sop>.dcm`
@@ -54,6 +61,7 @@ export class EmbeddedStore implements DicomStore {
     readonly dataDir: string,
     private readonly publicBaseUrl: string,
     private readonly log: PacsLog | undefined,
+    private readonly maxPixelBytes: number,
   ) {}
 
   /** Opens (creating if needed) the store in `options.dataDir` and indexes the files already there. */
@@ -62,6 +70,7 @@ export class EmbeddedStore implements DicomStore {
       options.dataDir,
       (options.publicBaseUrl ?? '/dicom-web').replace(/\/+$/, ''),
       options.log,
+      options.maxPixelBytes ?? DEFAULT_MAX_PIXEL_BYTES,
     );
     await mkdir(options.dataDir, { recursive: true });
     await rm(join(options.dataDir, TEMP_DIR), { recursive: true, force: true }); // leftovers of interrupted writes
@@ -160,9 +169,9 @@ export class EmbeddedStore implements DicomStore {
     const results: DicomJsonDataset[] = [];
     for (const instance of instances) {
       const part10 = readPart10(await this.readInstanceFile(instance));
-      const frameCount = firstNumber(instance.header, TAG.NumberOfFrames) ?? 1;
-      const frameList = Array.from({ length: frameCount }, (_, i) => i + 1).join(',');
-      const uri = `${baseUrl}/studies/${instance.studyUid}/series/${instance.seriesUid}/instances/${instance.sopUid}/frames/${frameList}`;
+      // The frame count is the one checked against the Pixel Data when the instance was stored, never the header's.
+      const frameList = Array.from({ length: instance.frames }, (_, i) => i + 1).join(',');
+      const uri = instance.frames === 0 ? undefined : `${baseUrl}/studies/${instance.studyUid}/series/${instance.seriesUid}/instances/${instance.sopUid}/frames/${frameList}`;
       results.push(toDicomJson(part10.dataset, uri));
     }
     return results;
@@ -208,8 +217,10 @@ export class EmbeddedStore implements DicomStore {
     requiredStudyUid: string | undefined,
   ): Promise<EmbeddedStoreOutcome> {
     let header: DicomJsonDataset;
+    let part10: ReturnType<typeof readPart10>;
     try {
-      header = toDicomJson(readPart10(bytes, { headerOnly: true }).dataset);
+      part10 = readPart10(bytes);
+      header = toDicomJson(part10.dataset);
     } catch (error) {
       const reason = `not a readable DICOM Part 10 file: ${error instanceof Error ? error.message : String(error)}`;
       return { index, failureReason: STOW_FAILURE.cannotUnderstand, reason };
@@ -230,6 +241,15 @@ export class EmbeddedStore implements DicomStore {
         failureReason: STOW_FAILURE.cannotUnderstand,
         reason: `missing or invalid ${invalid?.[0] ?? 'UID'}`,
       };
+    }
+    let frames: number;
+    try {
+      // Sizes come from the header, which may lie: held to the Pixel Data really sent, before anything is kept.
+      const geometry = readPixelGeometry(header, part10.hasPixelData, this.maxPixelBytes);
+      if (part10.hasPixelData) checkPixelDataLength(geometry, part10.transferSyntaxUid, pixelDataOf(part10.dataset) ?? []);
+      frames = geometry.frames;
+    } catch (error) {
+      return { ...ids, failureReason: STOW_FAILURE.cannotUnderstand, reason: error instanceof Error ? error.message : String(error) };
     }
     if (requiredStudyUid !== undefined && studyUid !== requiredStudyUid) {
       return {
@@ -254,13 +274,26 @@ export class EmbeddedStore implements DicomStore {
         reason: `could not be written: ${String(error)}`,
       };
     }
-    this.index({ studyUid, seriesUid, sopUid: sopInstanceUid, path, header: pickAttributes(header, INDEX_TAGS) });
+    this.index({ studyUid, seriesUid, sopUid: sopInstanceUid, path, header: pickAttributes(header, INDEX_TAGS), frames });
     return { ...ids, studyUid, seriesUid };
   }
 
   private async scan(): Promise<void> {
     for (const found of await scanStoreFolder(this.dataDir, this.log)) {
-      this.index({ ...found, header: pickAttributes(found.header, INDEX_TAGS) });
+      // Files stored before the size checks existed, or put here by hand, are held to the same rules: the file's
+      // size bounds its Pixel Data.
+      let frames: number;
+      try {
+        const geometry = readPixelGeometry(found.header, found.hasPixelData, this.maxPixelBytes);
+        if (isNativeTransferSyntax(found.transferSyntaxUid) && geometry.decodedBytes > found.fileBytes) {
+          throw new Error(`its header claims ${geometry.decodedBytes} bytes of Pixel Data in a file of ${found.fileBytes} bytes`);
+        }
+        frames = geometry.frames;
+      } catch (error) {
+        this.log?.('warn', 'embedded store skips a file whose header does not fit its data', { path: found.path, error: String(error) });
+        continue;
+      }
+      this.index({ studyUid: found.studyUid, seriesUid: found.seriesUid, sopUid: found.sopUid, path: found.path, header: pickAttributes(found.header, INDEX_TAGS), frames });
     }
   }
 
