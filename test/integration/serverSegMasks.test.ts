@@ -7,6 +7,7 @@ import { apiClient, newDataDir, startTestServer, waitForJob } from '../helpers/t
 
 // Masks by reference to a DICOM SEG in the store (e.g. drawn in the viewer): the server reads the SEG at submission,
 // stores its segments as run lengths with the job, and the new study's SEG carries the same pixels.
+const LIMITS = { maxMaskPixels: 16_777_216, maxMasks: 16 };
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/masks/${name}`, import.meta.url));
 
 describe('masks from a SEG in the store (tiny model, embedded store)', () => {
@@ -34,8 +35,8 @@ describe('masks from a SEG in the store (tiny model, embedded store)', () => {
     const job = await waitForJob(api, submit.body.id);
     expect(job.status).toBe('succeeded');
     expect(job.request.masks.map((m: { label: string }) => m.label).sort()).toEqual(['heart', 'right_lung']);
-    const before = await readStudySegmentation(server.store, sourceStudy, undefined, 'seg');
-    const after = await readStudySegmentation(server.store, job.results[0].StudyInstanceUID, undefined, 'seg');
+    const before = await readStudySegmentation(server.store, sourceStudy, undefined, 'seg', LIMITS);
+    const after = await readStudySegmentation(server.store, job.results[0].StudyInstanceUID, undefined, 'seg', LIMITS);
     for (const mask of before) {
       const same = after.find((m) => m.label === mask.label);
       expect(same?.data).toEqual(mask.data);

@@ -83,7 +83,7 @@ async function run(opts: Options): Promise<void> {
   const masks = await Promise.all(opts.mask.map((m) => readMaskFile(m.label, resolve(m.path))));
   if (opts.seg !== undefined) {
     const { store } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
-    masks.push(...(await readStudySegmentation(store, opts.seg, undefined, '--seg')));
+    masks.push(...(await readStudySegmentation(store, opts.seg, undefined, '--seg', { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks })));
   }
   const seed = opts.seed ?? randomInt(0, 2 ** 31);
   const model = await loadModel(config, runtimeLog(logger));
