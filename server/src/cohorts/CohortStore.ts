@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { ChexgenError } from '../errors.js';
 import type { JobStore } from '../jobs/JobStore.js';
+import { decodeJobRequest, encodeJobRequest } from '../jobs/jobRequestCodec.js';
 import type { JobError, JobProgress, JobResult, JobStatus, SynthesisJobRequest } from '../jobs/jobTypes.js';
 import type { Cohort, CohortProgress, CohortRequest, CohortSubject } from './cohortTypes.js';
 
@@ -55,7 +56,7 @@ export class CohortStore {
       const insertJob = this.db.prepare(`INSERT INTO jobs (id, kind, request, request_hash, status, progress, cohort_id, subject, created_at, updated_at)
                                          VALUES (?, 'synthesis', ?, ?, 'queued', ?, ?, ?, ?, ?)`);
       for (const s of subjects) {
-        insertJob.run(s.jobId, JSON.stringify(s.request), s.requestHash, JSON.stringify(s.progress), cohort.id, JSON.stringify(s.subject), at, at);
+        insertJob.run(s.jobId, encodeJobRequest(s.request), s.requestHash, JSON.stringify(s.progress), cohort.id, JSON.stringify(s.subject), at, at);
       }
       return { cohort: this.require(cohort.id), created: true };
     })();
@@ -96,7 +97,7 @@ export class CohortStore {
     return rows.map((r) => ({
       jobId: r.id,
       subject: JSON.parse(r.subject) as CohortSubject,
-      request: JSON.parse(r.request) as SynthesisJobRequest,
+      request: decodeJobRequest(r.request),
       status: r.status,
       results: JSON.parse(r.results) as JobResult[],
       error: r.error === null ? null : (JSON.parse(r.error) as JobError),

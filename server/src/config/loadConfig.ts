@@ -32,6 +32,8 @@ export const CONFIG_KEYS = {
   maxBoxes: { env: 'CHEXGEN_MAX_BOXES', default: '64', doc: 'most boxes per request (at most 64)' },
   maxMasks: { env: 'CHEXGEN_MAX_MASKS', default: '16', doc: 'most masks per request (at most 16)' },
   maxMaskPixels: { env: 'CHEXGEN_MAX_MASK_PIXELS', default: '16777216', doc: 'most pixels (width x height) of one mask' },
+  maxMaskRuns: { env: 'CHEXGEN_MAX_MASK_RUNS', default: '100000', doc: 'most runs (changes between inside and outside, row-major) of one mask; a real anatomy mask has a few per row, a checkerboard "mask bomb" one per pixel' },
+  maxRequestMaskPixels: { env: 'CHEXGEN_MAX_REQUEST_MASK_PIXELS', default: '67108864', doc: 'most mask pixels of one request, all masks together (what decoding them costs in memory, in bytes)' },
   maxCount: { env: 'CHEXGEN_MAX_COUNT', default: '16', doc: 'most images per synthesis request (at most 64)' },
   maxSteps: { env: 'CHEXGEN_MAX_STEPS', default: '100', doc: 'most sampling steps per image (at most 200)' },
   maxCohortSize: { env: 'CHEXGEN_MAX_COHORT_SIZE', default: '1000', doc: 'most subjects per cohort request (each is one queued job, so CHEXGEN_MAX_QUEUED_JOBS also applies)' },
@@ -69,6 +71,8 @@ const schema = z.object({
   maxBoxes: z.coerce.number().int().min(0).max(64),
   maxMasks: z.coerce.number().int().min(0).max(16),
   maxMaskPixels: z.coerce.number().int().min(1).max(8192 * 8192),
+  maxMaskRuns: z.coerce.number().int().min(1).max(8192 * 8192 + 1),
+  maxRequestMaskPixels: z.coerce.number().int().min(1).max(16 * 8192 * 8192),
   maxCount: z.coerce.number().int().min(1).max(64),
   maxSteps: z.coerce.number().int().min(1).max(200),
   maxCohortSize: z.coerce.number().int().min(1).max(100_000),
@@ -106,6 +110,8 @@ export type Config = {
   maxBoxes: number;
   maxMasks: number;
   maxMaskPixels: number;
+  maxMaskRuns: number;
+  maxRequestMaskPixels: number;
   maxCount: number;
   maxSteps: number;
   maxCohortSize: number;

@@ -85,6 +85,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
     const checkStore = storeCheck(store, description);
     const limits = {
       maxTextLength: config.maxTextLength, maxBoxes: config.maxBoxes, maxMasks: config.maxMasks, maxMaskPixels: config.maxMaskPixels,
+      maxMaskRuns: config.maxMaskRuns, maxRequestMaskPixels: config.maxRequestMaskPixels,
       maxCount: config.maxCount, maxSteps: config.maxSteps, maxCohortSize: config.maxCohortSize,
     };
     const app = createApp({

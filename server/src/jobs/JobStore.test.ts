@@ -80,4 +80,23 @@ describe('JobStore (SQLite in a temp dir)', () => {
     expect(() => store.requestCancel('zzz')).toThrow(/no job zzz/);
     store.close();
   });
+
+  it('when a job carries a mask of many runs, then its row stores them compactly and reads them back the same (issue 13, item 5)', async () => {
+    const { store } = await openStore();
+    const rle = [0, ...Array.from({ length: 99_999 }, () => 1)];
+    store.insert({ ...newJob('m'), request: { text: 'x', count: 1, seed: 1, model: 'm', masks: [{ label: 'heart', width: 100_000, height: 1, rle }] } });
+    const row = store.connection.prepare('SELECT length(request) AS bytes FROM jobs WHERE id = ?').get('m') as { bytes: number };
+    expect(row.bytes).toBeLessThan(2_000);
+    expect(store.get('m')?.request.masks?.[0].rle).toEqual(rle);
+    store.close();
+  });
+
+  it('when a row was written with plain run arrays (before compact masks), then it still reads', async () => {
+    const { store } = await openStore();
+    store.insert(newJob('old'));
+    const request = { text: 'x', count: 1, seed: 1, model: 'm', masks: [{ label: 'heart', width: 2, height: 2, rle: [1, 2, 1] }] };
+    store.connection.prepare('UPDATE jobs SET request = ? WHERE id = ?').run(JSON.stringify(request), 'old');
+    expect(store.get('old')?.request.masks).toEqual(request.masks);
+    store.close();
+  });
 });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ChexgenError } from '../errors.js';
+import { decodeJobRequest, encodeJobRequest } from './jobRequestCodec.js';
 import type { Job, JobError, JobProgress, JobResult, JobStatus, SynthesisJobRequest } from './jobTypes.js';
 
 /** The schema, version 1. `user_version` tells later versions what to migrate. */
@@ -54,7 +55,7 @@ function toJob(row: Row): Job {
   return {
     id: row.id,
     kind: row.kind,
-    request: JSON.parse(row.request) as SynthesisJobRequest,
+    request: decodeJobRequest(row.request),
     requestHash: row.request_hash,
     status: row.status,
     progress: JSON.parse(row.progress) as JobProgress,
@@ -152,7 +153,7 @@ export class JobStore {
       this.db
         .prepare(`INSERT INTO jobs (id, kind, request, request_hash, status, progress, idempotency_key, created_at, updated_at)
                   VALUES (?, 'synthesis', ?, ?, 'queued', ?, ?, ?, ?)`)
-        .run(job.id, JSON.stringify(job.request), job.requestHash, JSON.stringify(job.progress), job.idempotencyKey, at, at);
+        .run(job.id, encodeJobRequest(job.request), job.requestHash, JSON.stringify(job.progress), job.idempotencyKey, at, at);
       return { job: this.require(job.id), created: true };
     })();
   }

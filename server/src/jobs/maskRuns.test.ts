@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChexgenError } from '../errors.js';
-import { decodeMaskRuns, encodeMaskRuns } from './maskRuns.js';
+import { countMaskRuns, decodeMaskRuns, encodeMaskRuns, packMaskRuns, unpackMaskRuns } from './maskRuns.js';
 
 describe('maskRuns', () => {
   it('when a mask is encoded and decoded, then it comes back as 0/1 with the same shape', () => {
@@ -16,5 +16,21 @@ describe('maskRuns', () => {
     expect(() => decodeMaskRuns([1, -1, 4], 2, 2, 'masks[0].rle')).toThrow(ChexgenError);
     expect(() => decodeMaskRuns([1.5, 2.5], 2, 2, 'masks[1].rle')).toThrow(/masks\[1\]\.rle\[0\]/);
     expect(() => decodeMaskRuns([1e12, 1], 2, 2, 'r')).toThrow(/cover/);
+  });
+
+  it('when runs are counted without encoding, then the count equals the length encodeMaskRuns gives', () => {
+    for (const mask of [[1, 1, 0, 0, 7, 0, 0, 0, 1], [0, 0, 0], [1], [], [0, 1, 0, 1, 0, 1]]) {
+      expect(countMaskRuns(new Uint8Array(mask))).toBe(encodeMaskRuns(new Uint8Array(mask)).length);
+    }
+  });
+
+  it('when runs are packed for the job database, then they come back the same and a checkerboard takes a few bytes', () => {
+    const lung = [0, ...Array.from({ length: 400 }, (_, i) => 100 + (i % 7) * 300)];
+    expect(unpackMaskRuns(packMaskRuns(lung))).toEqual(lung);
+    expect(unpackMaskRuns(packMaskRuns([0]))).toEqual([0]);
+    expect(unpackMaskRuns(packMaskRuns([2 ** 32, 5]))).toEqual([2 ** 32, 5]);
+    const checkerboard = Array.from({ length: 100_000 }, () => 1);
+    expect(packMaskRuns(checkerboard).length).toBeLessThan(1_000);
+    expect(JSON.stringify(checkerboard).length).toBeGreaterThan(190_000);
   });
 });

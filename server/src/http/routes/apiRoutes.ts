@@ -20,8 +20,8 @@ export function apiRoutes(deps: {
   const router = Router();
   router.use(synthesesRoutes(deps.jobs, deps.limits, { heartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation }));
   router.use(cohortsRoutes(deps.cohorts, deps.limits, { heartbeatMs: deps.sseHeartbeatMs }));
-  const { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxCount, maxSteps, maxCohortSize } = deps.limits;
-  router.use(modelsRoutes(deps.models, { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxCount, maxSteps, maxCohortSize }));
+  const { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxMaskRuns, maxRequestMaskPixels, maxCount, maxSteps, maxCohortSize } = deps.limits;
+  router.use(modelsRoutes(deps.models, { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxMaskRuns, maxRequestMaskPixels, maxCount, maxSteps, maxCohortSize }));
   router.get('/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT);
   });
