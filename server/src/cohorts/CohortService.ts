@@ -59,7 +59,7 @@ export class CohortService {
       });
       return { jobId: randomUUID(), request: prepared.request, requestHash: prepared.requestHash, subject, progress: prepared.progress };
     });
-    const outcome = this.store.insert({ id: randomUUID(), request, requestHash, idempotencyKey }, subjects);
+    const outcome = this.store.insert({ id: randomUUID(), request, requestHash, idempotencyKey }, subjects, this.jobs.queueLimit);
     if (outcome.created) this.jobs.notifyQueued();
     return outcome;
   }

@@ -72,6 +72,9 @@ function toJob(row: Row): Job {
 /** What {@link JobStore.insert} needs. */
 export type NewJob = { id: string; request: SynthesisJobRequest; requestHash: string; idempotencyKey: string | null; progress: JobProgress };
 
+/** The queue limit an insert must respect (CHEXGEN_MAX_QUEUED_JOBS); absent = no limit. */
+export type QueueLimit = { maxQueuedJobs?: number };
+
 /**
  * The durable job queue: one SQLite file (better-sqlite3, WAL, synchronous=FULL, so a job is on disk before the API
  * answers 202), locked exclusively by the one process that has it open. Every state change is one statement or one transaction; the runner is the only writer of running
@@ -134,9 +137,10 @@ export class JobStore {
 
   /**
    * Inserts a queued job, or returns the job that already holds `idempotencyKey` (`created: false`). The same key
-   * with a different request hash is IDEMPOTENCY_CONFLICT.
+   * with a different request hash is IDEMPOTENCY_CONFLICT; a full queue (`limit`) is UNAVAILABLE, checked in the same
+   * transaction as the insert.
    */
-  insert(job: NewJob): { job: Job; created: boolean } {
+  insert(job: NewJob, limit: QueueLimit = {}): { job: Job; created: boolean } {
     return this.db.transaction(() => {
       if (job.idempotencyKey !== null) {
         const existing = this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(job.idempotencyKey) as Row | undefined;
@@ -149,6 +153,7 @@ export class JobStore {
           return { job: toJob(existing), created: false };
         }
       }
+      this.reserveQueueRoom(1, limit);
       const at = this.stamp();
       this.db
         .prepare(`INSERT INTO jobs (id, kind, request, request_hash, status, progress, idempotency_key, created_at, updated_at)
@@ -156,6 +161,18 @@ export class JobStore {
         .run(job.id, encodeJobRequest(job.request), job.requestHash, JSON.stringify(job.progress), job.idempotencyKey, at, at);
       return { job: this.require(job.id), created: true };
     })();
+  }
+
+  /**
+   * Throws UNAVAILABLE (503) when `jobs` more queued jobs would pass `limit.maxQueuedJobs`. Call it inside the
+   * transaction that inserts them: checking before an await and inserting after it let parallel cohorts all pass.
+   */
+  reserveQueueRoom(jobs: number, limit: QueueLimit): void {
+    if (limit.maxQueuedJobs === undefined) return;
+    const { n: queued } = this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'`).get() as { n: number };
+    if (queued + jobs > limit.maxQueuedJobs) {
+      throw new ChexgenError('UNAVAILABLE', `the queue is full: ${queued} jobs wait and ${jobs} more would pass ${limit.maxQueuedJobs} (CHEXGEN_MAX_QUEUED_JOBS); try again later`, { status: 503 });
+    }
   }
 
   get(id: string): Job | undefined {
