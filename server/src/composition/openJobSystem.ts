@@ -48,7 +48,7 @@ export async function openJobSystem(config: Config, logger: Logger, options: { m
     runner = new JobRunner({
       store: jobStore, metrics, logger, concurrency: config.concurrency, maxAttempts: config.jobMaxAttempts,
       deliveryTimeoutMs: config.deliveryTimeoutSeconds * 1000, maxRetryDelayMs: options.maxRetryDelayMs, pollIntervalMs: options.pollIntervalMs,
-      deps: { model, outbox: new Outbox(outboxDir(config)), sink: storeSink(store), previewDir, software: { name: 'chexgen', version: CHEXGEN_VERSION } },
+      deps: { model, outbox: new Outbox(outboxDir(config), { log }), sink: storeSink(store), previewDir, software: { name: 'chexgen', version: CHEXGEN_VERSION } },
     });
     const jobs = new JobService(jobStore, runner, model, metrics, { maxQueuedJobs: config.maxQueuedJobs, previewDir });
     const annotations = config.layoutsManifest === '' ? undefined : loadAnnotationLayouts(config.layoutsManifest, config.layoutsSplit);

@@ -184,6 +184,7 @@ export class JobRunner {
           this.emit({ type: 'result', jobId: job.id, result });
         },
         onImageDone: (ms) => metrics.recordImage(ms),
+        log: (level, message, fields) => log[level](fields ?? {}, message),
       });
       const { count, steps } = entry.progress;
       store.finish(job.id, 'succeeded', null, { image: count - 1, count, step: steps, steps, fraction: 1 });

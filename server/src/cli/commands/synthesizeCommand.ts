@@ -145,9 +145,10 @@ async function run(opts: Options): Promise<void> {
 
 /** Queues every study in the outbox first (nothing is lost if the PACS is down), then delivers the queue. */
 async function deliverStudies(config: Config, studies: SyntheticStudy[], logger: Logger) {
-  const outbox = new Outbox(outboxDir(config));
+  const log = (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message);
+  const outbox = new Outbox(outboxDir(config), { log });
   for (const study of studies) await outbox.enqueue(study.studyInstanceUid, study.objects.map((o) => o.bytes));
-  const { store, description } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
+  const { store, description } = await openDicomStore(config, log);
   const result = await outbox.deliverPending(storeSink(store));
   return { target: description, outbox: outboxDir(config), ...result };
 }
