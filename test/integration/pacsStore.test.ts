@@ -338,6 +338,15 @@ describe('embedded DICOMweb router', () => {
     expect(Buffer.from(part.body).equals(Buffer.from(a2.frames[1]))).toBe(true);
   });
 
+  it('when the Host header is not a plain host[:port], then metadata is refused with 400 instead of copying it into BulkDataURIs', async () => {
+    const path = `/dicom-web/studies/${a2.studyUid}/series/${a2.seriesUid}/metadata`;
+    for (const host of ['evil.example/phish?x=', 'a"b', 'x@evil.example']) {
+      const reply = await rawGet(`${root.replace('/dicom-web', '')}${path}`, { Host: host });
+      expect(reply.status, host).toBe(400);
+      expect(reply.body.toString()).not.toContain('BulkDataURI');
+    }
+  });
+
   it('when a path segment is not a UID, then the answer is 400 INVALID_FIELD and nothing is read', async () => {
     for (const path of [
       '/studies/..%2F..%2Fetc/series',

@@ -21,6 +21,7 @@ export const CONFIG_KEYS = {
   spinning: { env: 'CHEXGEN_SPINNING', default: 'false', doc: 'let onnxruntime threads spin between ops (faster on an idle machine; turn off when other work shares the cores)' },
   host: { env: 'HOST', default: '127.0.0.1', doc: 'address `chexgen serve` listens on; anything but loopback requires CHEXGEN_API_TOKEN' },
   port: { env: 'PORT', default: '8080', doc: 'TCP port of `chexgen serve` (0 = any free port)' },
+  allowedHosts: { env: 'CHEXGEN_ALLOWED_HOSTS', default: '', doc: 'host names the server answers to besides loopback ones (localhost, 127.0.0.1, [::1]), comma-separated, e.g. `viewer.lan`; without a token only these and loopback names are served (against DNS rebinding); with a token and this empty, any well-formed Host is served' },
   apiToken: { env: 'CHEXGEN_API_TOKEN', default: '', doc: 'bearer token (at least 16 characters) required on /api and /metrics (`Authorization: Bearer <token>`) when set; must be set when HOST is not loopback' },
   logLevel: { env: 'CHEXGEN_LOG_LEVEL', default: 'info', doc: 'server log level: debug, info, warn, error' },
   concurrency: { env: 'CHEXGEN_CONCURRENCY', default: '1', doc: 'synthesis jobs run at the same time (they share the one loaded model)' },
@@ -59,6 +60,10 @@ const schema = z.object({
   spinning: z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),
   host: z.string().min(1),
   port: z.coerce.number().int().min(0).max(65535),
+  allowedHosts: z
+    .string()
+    .transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?$|^\[[0-9a-f:.]{2,45}\]$/, 'host names without ports, comma-separated'))),
   apiToken: z.string().refine((t) => t === '' || t.length >= 16, 'must be at least 16 characters'),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   concurrency: z.coerce.number().int().min(1).max(64),
@@ -98,6 +103,8 @@ export type Config = {
   /** Listen address of the server; not loopback => apiToken required. */
   host: string;
   port: number;
+  /** Host names served besides loopback ones (lower case, no ports). */
+  allowedHosts: string[];
   /** '' = no token (allowed on loopback only). */
   apiToken: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

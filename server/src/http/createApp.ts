@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { CohortService } from '../cohorts/CohortService.js';
 import type { JobService } from '../jobs/JobService.js';
 import { errorMiddleware, notFoundHandler } from './errorMiddleware.js';
+import { hostPolicy, requireAllowedHost } from './hostCheck.js';
 import { requestLogger } from './requestLogger.js';
 import { loginRoutes, viewerGate } from './loginRoutes.js';
 import { requireApiToken } from './requireApiToken.js';
@@ -24,6 +25,8 @@ export type AppDeps = {
   maxBodyBytes: number;
   /** '' = no token; otherwise required as a bearer token on /api and /metrics. */
   apiToken: string;
+  /** Host names served besides loopback ones (CHEXGEN_ALLOWED_HOSTS); see hostCheck.ts. */
+  allowedHosts?: readonly string[];
   logger: Logger;
   sseHeartbeatMs?: number;
   /** Reads SEG masks from the store for `masks: [{ seg }]`; without it such masks are refused. */
@@ -44,6 +47,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLogger(deps.logger));
+  // First of all: a Host this server does not answer to (DNS rebinding in loopback mode) gets nothing, not even probes.
+  app.use(requireAllowedHost(hostPolicy(deps.allowedHosts ?? [], deps.apiToken)));
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
     next();

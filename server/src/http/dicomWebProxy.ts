@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { Config } from '../config/loadConfig.js';
 import { ChexgenError } from '../errors.js';
+import { isHostHeader } from '../pacs/hostHeader.js';
 import { checkDicomWebRequest, type DicomWebAllowlistOptions, type DicomWebRoot } from './dicomWebAllowlist.js';
 import {
   EmbeddedStore,
@@ -40,8 +41,6 @@ export type DicomWebProxyOptions = {
 /** A mounted proxy: the request handler plus what it forwards to and a way to drop its pooled connections. */
 export type DicomWebProxy = DicomWebHandler & { readonly target: string; close(): void };
 
-/** A Host header value safe to repeat in `Forwarded`: name or IPv4 or [IPv6], optional port. */
-const HOST_PATTERN = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 /**
  * The only client request headers forwarded: content negotiation, the STOW body's type and length, and cache
  * validators. Everything else (credentials, cookies, hop-by-hop and forwarding headers, method overrides, vendor
@@ -333,8 +332,8 @@ function forwardedRequestHeaders(req: IncomingMessage, authorization: string | u
   headers['x-forwarded-proto'] = proto;
   if (req.socket.remoteAddress !== undefined) headers['x-forwarded-for'] = req.socket.remoteAddress;
   // The client's Host stays (Orthanc builds BulkDataURIs from it) when it is a well-formed host[:port]; else the PACS's.
-  headers.host = HOST_PATTERN.test(host) ? host : targetHost;
-  if (HOST_PATTERN.test(host)) {
+  headers.host = isHostHeader(host) ? host : targetHost;
+  if (isHostHeader(host)) {
     headers['x-forwarded-host'] = host;
     // Orthanc's DICOMweb plugin (1.7) builds BulkDataURIs from `Forwarded` (it ignores X-Forwarded-*) and does not
     // unquote it, so the host goes in bare; only a well-formed host:port gets there.

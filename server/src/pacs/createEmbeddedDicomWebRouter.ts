@@ -4,6 +4,7 @@ import { ChexgenError } from '../errors.js';
 import type { PacsLog } from './DicomStore.js';
 import type { EmbeddedStore } from './EmbeddedStore.js';
 import { assertDicomUid } from './dicomUid.js';
+import { isHostHeader } from './hostHeader.js';
 import { decodeMultipart, encodeMultipartRelated, parseMediaType } from './multipartRelated.js';
 import { STOW_FAILURE, buildStowResponse, type StowOutcome } from './stowResponse.js';
 
@@ -23,7 +24,7 @@ export type EmbeddedDicomWebRouterOptions = {
 /** A Node/Express-compatible request handler; `next` is Express's, absent when used as a plain listener. */
 export type DicomWebHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
 
-type Route = { method: 'GET' | 'POST'; segments: string[]; query: URLSearchParams; baseUrl: string };
+type Route = { method: 'GET' | 'POST'; segments: string[]; query: URLSearchParams; baseUrl: string | undefined };
 
 const DICOM_JSON = 'application/dicom+json';
 
@@ -75,7 +76,9 @@ function parseRoute(req: IncomingMessage, mountPath: string): Route | undefined 
     .toLowerCase();
   const protocol =
     forwarded === 'https' || forwarded === 'http' ? forwarded : (req.socket as TLSSocket).encrypted ? 'https' : 'http';
-  const baseUrl = `${protocol}://${req.headers.host ?? 'localhost'}${expressBase}${mountPath}`;
+  // The Host goes into BulkDataURIs and RetrieveURLs: only a well-formed host[:port] (else 400, see handle()).
+  const host = isHostHeader(req.headers.host) ? req.headers.host : undefined;
+  const baseUrl = host === undefined ? undefined : `${protocol}://${host}${expressBase}${mountPath}`;
   return { method, segments, query: url.searchParams, baseUrl };
 }
 
@@ -86,6 +89,10 @@ async function handle(
   res: ServerResponse,
   maxBodyBytes: number,
 ): Promise<void> {
+  if (route.baseUrl === undefined) {
+    throw new ChexgenError('INVALID_FIELD', `Host: must be a host name or address with an optional port, got ${JSON.stringify(String(req.headers.host ?? 'none').slice(0, 100))}`, { field: 'Host', status: 400 });
+  }
+  const baseUrl = route.baseUrl;
   // Layout: studies/{study}/series/{series}/instances/{instance}/frames/{list}; odd positions hold identifiers.
   const [, study, , series, , instance, , frameList] = route.segments;
   const studyUid = study === undefined ? '' : assertDicomUid(study, 'studyUid');
@@ -95,7 +102,7 @@ async function handle(
   const query = Object.fromEntries(route.query.entries());
   if (route.method === 'POST') {
     if (shape !== 'studies' && shape !== 'studies/{id}') throw methodNotAllowed();
-    return stow(store, route, req, res, maxBodyBytes, study === undefined ? undefined : studyUid);
+    return stow(store, { ...route, baseUrl }, req, res, maxBodyBytes, study === undefined ? undefined : studyUid);
   }
   switch (shape) {
     case 'studies':
@@ -107,11 +114,11 @@ async function handle(
     case 'studies/{id}/series/{id}/instances':
       return sendJson(res, 200, await store.searchInstances(studyUid, seriesUid, query), DICOM_JSON);
     case 'studies/{id}/metadata':
-      return sendJson(res, 200, await store.metadata(studyUid, undefined, route.baseUrl), DICOM_JSON);
+      return sendJson(res, 200, await store.metadata(studyUid, undefined, baseUrl), DICOM_JSON);
     case 'studies/{id}/series/{id}/metadata':
-      return sendJson(res, 200, await store.metadata(studyUid, seriesUid, route.baseUrl), DICOM_JSON);
+      return sendJson(res, 200, await store.metadata(studyUid, seriesUid, baseUrl), DICOM_JSON);
     case 'studies/{id}/series/{id}/instances/{id}/metadata':
-      return sendJson(res, 200, await store.metadata(studyUid, seriesUid, route.baseUrl, sopUid), DICOM_JSON);
+      return sendJson(res, 200, await store.metadata(studyUid, seriesUid, baseUrl, sopUid), DICOM_JSON);
     case 'studies/{id}/series/{id}/instances/{id}':
       return sendMultipart(res, [await store.retrieveInstance(studyUid, seriesUid, sopUid)], 'application/dicom');
     case 'studies/{id}/series/{id}/instances/{id}/frames/{id}': {
@@ -140,7 +147,7 @@ async function handle(
 
 async function stow(
   store: EmbeddedStore,
-  route: Route,
+  route: Route & { baseUrl: string },
   req: IncomingMessage,
   res: ServerResponse,
   maxBodyBytes: number,
