@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -12,7 +12,7 @@ import { DicomWebClient } from '../../server/src/pacs/DicomWebClient.js';
 import { EmbeddedStore } from '../../server/src/pacs/EmbeddedStore.js';
 import { createEmbeddedDicomWebRouter } from '../../server/src/pacs/createEmbeddedDicomWebRouter.js';
 import type { DicomJsonDataset } from '../../server/src/pacs/dicomJson.js';
-import { decodeMultipart } from '../../server/src/pacs/multipartRelated.js';
+import { decodeMultipart, encodeMultipartRelated } from '../../server/src/pacs/multipartRelated.js';
 import { frameCountLie } from '../../server/src/bench/hostileDicom.js';
 import { OrthancServer, orthancAvailability } from '../helpers/orthanc.js';
 import { inCi } from '../helpers/testEnvironment.js';
@@ -136,8 +136,8 @@ async function rejection(promise: Promise<unknown>): Promise<ChexgenError> {
 }
 
 /** Serves the embedded router on a real loopback HTTP server at /dicom-web. */
-async function serveEmbedded(store: EmbeddedStore): Promise<{ server: Server; root: string }> {
-  const server = createServer(createEmbeddedDicomWebRouter(store, { mountPath: '/dicom-web' }));
+async function serveEmbedded(store: EmbeddedStore, maxBodyBytes?: number): Promise<{ server: Server; root: string }> {
+  const server = createServer(createEmbeddedDicomWebRouter(store, { mountPath: '/dicom-web', maxBodyBytes }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, root: `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web` };
 }
@@ -499,6 +499,86 @@ describe('EmbeddedStore against header-size lies (issue 13, item 3)', () => {
     await expect(store.metadata(lie.studyUid, undefined, 'http://x/dicom-web')).rejects.toMatchObject({ code: 'PACS_NOT_FOUND' });
     const [meta] = await store.metadata(honest.studyUid, honest.seriesUid, 'http://x/dicom-web', honest.sopUid);
     expect((meta['7FE00010'] as { BulkDataURI: string }).BulkDataURI).toMatch(/\/frames\/1,2,3$/);
+  });
+});
+
+describe('embedded STOW on disk: streaming, cap and quota (issue 13, item 9)', () => {
+  /** Sends a STOW body in two halves and calls `between` after the first half was sent. */
+  function stowInHalves(root: string, body: Buffer, contentType: string, between: () => Promise<void>): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${root}/studies`, { method: 'POST', headers: { 'Content-Type': contentType } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      const half = Math.floor(body.length / 2);
+      req.write(body.subarray(0, half));
+      between().then(() => req.end(body.subarray(half)), reject);
+    });
+  }
+  const uploads = async (dataDir: string): Promise<string[]> => (await readdir(join(dataDir, '.tmp')).catch(() => [])).filter((f) => f.startsWith('upload-'));
+
+  it('when a STOW body is arriving, then it goes to a temp file under the store, not into memory, and the file is gone afterwards', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chexgen-stow-'));
+    const store = await EmbeddedStore.open({ dataDir });
+    const { server, root } = await serveEmbedded(store);
+    const instances = [makeFixture().a2, makeFixture().a2];
+    const { body, contentType } = encodeMultipartRelated(instances.map((i) => i.bytes), 'application/dicom');
+    let seenOnDisk = 0;
+    const reply = await stowInHalves(root, body, contentType, async () => {
+      for (let i = 0; i < 100 && seenOnDisk < body.length / 2; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const [file] = await uploads(dataDir);
+        if (file !== undefined) seenOnDisk = (await stat(join(dataDir, '.tmp', file)).catch(() => ({ size: 0 }))).size;
+      }
+    });
+    expect(reply.status).toBe(200);
+    expect(seenOnDisk).toBeGreaterThanOrEqual(Math.floor(body.length / 2));
+    expect(await uploads(dataDir)).toEqual([]);
+    for (const instance of instances) expect(await store.searchInstances(instance.studyUid)).toHaveLength(1);
+    await closeServer(server);
+  });
+
+  it('when a chunked STOW body passes the cap, then it is cut off with 413 and its temp file removed', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chexgen-stow-'));
+    const store = await EmbeddedStore.open({ dataDir });
+    const { server, root } = await serveEmbedded(store, 20_000);
+    const { body, contentType } = encodeMultipartRelated([makeFixture().a2.bytes], 'application/dicom');
+    const reply = await stowInHalves(root, body, contentType, async () => undefined).catch((error: NodeJS.ErrnoException) => ({ status: error.code === 'ECONNRESET' ? 413 : 0, body: '' }));
+    expect(reply.status).toBe(413);
+    expect(await uploads(dataDir)).toEqual([]);
+    await closeServer(server);
+  });
+
+  it('when a STOW would take the store past CHEXGEN_STORE_QUOTA_BYTES, then it gets 507 STORAGE_FULL and nothing is stored', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chexgen-stow-'));
+    const fixture = makeFixture();
+    const store = await EmbeddedStore.open({ dataDir, quotaBytes: fixture.a1.bytes.length + 1000 });
+    const { server, root } = await serveEmbedded(store);
+    const first = encodeMultipartRelated([fixture.a1.bytes], 'application/dicom');
+    expect((await fetch(`${root}/studies`, { method: 'POST', headers: { 'Content-Type': first.contentType }, body: first.body })).status).toBe(200);
+    const second = encodeMultipartRelated([fixture.a2.bytes], 'application/dicom');
+    const reply = await fetch(`${root}/studies`, { method: 'POST', headers: { 'Content-Type': second.contentType }, body: second.body });
+    expect(reply.status).toBe(507);
+    const { error } = (await reply.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('STORAGE_FULL');
+    expect(error.message).toContain('CHEXGEN_STORE_QUOTA_BYTES');
+    expect(await store.searchInstances(fixture.a2.studyUid, fixture.a2.seriesUid)).toHaveLength(1);
+    const direct = await store.store([fixture.a3.bytes]); // deliveries from the outbox meet the quota too
+    expect(direct.failed).toEqual([expect.objectContaining({ reason: expect.stringContaining('CHEXGEN_STORE_QUOTA_BYTES') })]);
+    await closeServer(server);
+  });
+
+  it('when the disk would keep less than CHEXGEN_DISK_RESERVE_BYTES free, then a STOW gets 507 naming it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chexgen-stow-'));
+    const store = await EmbeddedStore.open({ dataDir, reserveBytes: 2 ** 60 });
+    const { server, root } = await serveEmbedded(store);
+    const { body, contentType } = encodeMultipartRelated([makeFixture().a1.bytes], 'application/dicom');
+    const reply = await fetch(`${root}/studies`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+    expect(reply.status).toBe(507);
+    expect(((await reply.json()) as { error: { message: string } }).error.message).toContain('CHEXGEN_DISK_RESERVE_BYTES');
+    await closeServer(server);
   });
 });
 

@@ -42,6 +42,9 @@ export const CONFIG_KEYS = {
   layoutsSplit: { env: 'CHEXGEN_LAYOUTS_SPLIT', default: 'train', doc: 'rows of CHEXGEN_LAYOUTS_MANIFEST whose `split` column has this value are used' },
   dicomWebStow: { env: 'CHEXGEN_DICOMWEB_STOW', default: 'true', doc: 'let clients store objects through /dicom-web (STOW-RS on /studies, e.g. a SEG drawn in the viewer); false = the DICOMweb routes are read-only' },
   maxPixelBytes: { env: 'CHEXGEN_MAX_PIXEL_BYTES', default: '1073741824', doc: 'largest decoded Pixel Data of one instance the embedded store accepts (NumberOfFrames x Rows x Columns x SamplesPerPixel x BitsAllocated / 8); each header is also held to the Pixel Data really sent' },
+  maxStowBytes: { env: 'CHEXGEN_MAX_STOW_BYTES', default: '536870912', doc: 'largest STOW-RS body the embedded store accepts through /dicom-web; bodies are streamed to a temp file under the store, larger ones are cut off with 413' },
+  storeQuotaBytes: { env: 'CHEXGEN_STORE_QUOTA_BYTES', default: '0', doc: 'most bytes the embedded store may hold (uploads and deliveries beyond it get 507 STORAGE_FULL); 0 = no quota' },
+  diskReserveBytes: { env: 'CHEXGEN_DISK_RESERVE_BYTES', default: '1073741824', doc: 'free bytes every embedded-store write must leave on its disk (else 507 STORAGE_FULL), so uploads cannot fill the disk the job database and the outbox live on' },
 } as const;
 
 const schema = z.object({
@@ -85,6 +88,9 @@ const schema = z.object({
   layoutsSplit: z.string().min(1),
   dicomWebStow: z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),
   maxPixelBytes: z.coerce.number().int().min(1024),
+  maxStowBytes: z.coerce.number().int().min(1024),
+  storeQuotaBytes: z.coerce.number().int().min(0),
+  diskReserveBytes: z.coerce.number().int().min(0),
 });
 
 /** The typed, validated settings. */
@@ -129,6 +135,12 @@ export type Config = {
   dicomWebStow: boolean;
   /** Largest decoded Pixel Data of one instance in the embedded store. */
   maxPixelBytes: number;
+  /** Largest STOW-RS body of the embedded store. */
+  maxStowBytes: number;
+  /** Most bytes of the embedded store; 0 = no quota. */
+  storeQuotaBytes: number;
+  /** Free bytes embedded-store writes must leave on the disk. */
+  diskReserveBytes: number;
 };
 
 /**

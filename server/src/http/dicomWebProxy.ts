@@ -247,7 +247,7 @@ export type DicomWebRoute = {
  * store the jobs write to: two EmbeddedStore instances on one folder keep separate indexes.
  */
 export async function createDicomWebRoute(
-  config: Pick<Config, 'pacsUrl' | 'pacsUser' | 'pacsPassword' | 'pacsToken' | 'dataDir'> & Partial<Pick<Config, 'dicomWebStow' | 'maxPixelBytes'>>,
+  config: Pick<Config, 'pacsUrl' | 'pacsUser' | 'pacsPassword' | 'pacsToken' | 'dataDir'> & Partial<Pick<Config, 'dicomWebStow' | 'maxPixelBytes' | 'maxStowBytes' | 'storeQuotaBytes' | 'diskReserveBytes'>>,
   deps: { embeddedStore?: EmbeddedStore; log?: PacsLog; connectTimeoutMs?: number; idleTimeoutMs?: number } = {},
 ): Promise<DicomWebRoute> {
   const allowStow = config.dicomWebStow ?? true;
@@ -273,9 +273,9 @@ export async function createDicomWebRoute(
     };
   }
   const dir = join(config.dataDir, 'store');
-  const store = deps.embeddedStore ?? (await EmbeddedStore.open({ dataDir: dir, log: deps.log, maxPixelBytes: config.maxPixelBytes }));
+  const store = deps.embeddedStore ?? (await EmbeddedStore.open({ dataDir: dir, log: deps.log, maxPixelBytes: config.maxPixelBytes, quotaBytes: config.storeQuotaBytes, reserveBytes: config.diskReserveBytes }));
   return {
-    dicomWeb: withAllowlist(createEmbeddedDicomWebRouter(store, { log: deps.log }), { root: 'dicom-web', allowStow }),
+    dicomWeb: withAllowlist(createEmbeddedDicomWebRouter(store, { log: deps.log, maxBodyBytes: config.maxStowBytes }), { root: 'dicom-web', allowStow }),
     wado: (req, res) => {
       req.resume();
       sendError(
