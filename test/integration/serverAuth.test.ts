@@ -47,6 +47,15 @@ describe('synthesis server security', () => {
     expect((await authorized.post('/api/v1/syntheses', { text: 'Cardiomegaly.', steps: 1 })).status).toBe(202);
   });
 
+  it('when /readyz is asked without the token, then it says only ready or not, without the store location or data path; with it, the details', async () => {
+    const anonymous = await apiClient(base).get('/readyz');
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body).toEqual({ status: 'ready', checks: { model: { ok: true }, store: { ok: true }, database: { ok: true }, runner: { ok: true } } });
+    expect(JSON.stringify(anonymous.body)).not.toMatch(/embedded store|chexgen-server-|\/tmp\//);
+    const authorized = await apiClient(base, TOKEN).get('/readyz');
+    expect(authorized.body.checks.store.detail).toMatch(/^embedded store \//);
+  });
+
   it('when the token is missing, then the images (/dicom-web, /wado) are refused too; with it they are served', async () => {
     expect((await fetch(`${base}/dicom-web/studies`)).status).toBe(401);
     expect((await fetch(`${base}/wado?requestType=WADO`)).status).toBe(401);

@@ -98,8 +98,9 @@ export class Outbox {
     let names: string[];
     try {
       names = await readdir(this.dir);
-    } catch {
-      return []; // no outbox folder yet: nothing was ever queued
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []; // no outbox folder yet: nothing was ever queued
+      throw error;
     }
     const entries: OutboxEntry[] = [];
     for (const name of names) {

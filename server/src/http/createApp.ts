@@ -6,7 +6,7 @@ import { errorMiddleware, notFoundHandler } from './errorMiddleware.js';
 import { hostPolicy, requireAllowedHost } from './hostCheck.js';
 import { requestLogger } from './requestLogger.js';
 import { loginRoutes, viewerGate } from './loginRoutes.js';
-import { requireApiToken } from './requireApiToken.js';
+import { isAuthorized, requireApiToken } from './requireApiToken.js';
 import { apiRoutes } from './routes/apiRoutes.js';
 import { healthRoutes, type Readiness } from './routes/healthRoutes.js';
 import { metricsRoutes } from './routes/metricsRoutes.js';
@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  app.use(healthRoutes(deps.readiness));
+  app.use(healthRoutes(deps.readiness, (req) => isAuthorized(req, deps.apiToken)));
 
   // ---- MOUNT POINT: DICOMweb reverse proxy (/dicom-web, /wado) --------------------------------------------------
   // Built by server/src/http/dicomWebProxy.ts and passed in deps.mounts. It streams request bodies (STOW), so it
@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): Express {
   // -----------------------------------------------------------------------------------------------------------------
 
   app.use('/api/v1', auth, express.json({ limit: deps.maxBodyBytes }),
-    apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation }));
+    apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation, logger: deps.logger }));
   app.use('/api', notFoundHandler());
   app.use('/metrics', auth);
   app.use(metricsRoutes(deps.jobs));

@@ -95,7 +95,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
       readiness: async () => ({
         model: { ok: true, detail: `${model.manifest.name} ${model.manifest.version} on ${model.runtime.executionProvider}` },
         store: await checkStore(),
-        database: { ok: jobs.databaseReady() },
+        database: jobs.databaseCheck(),
         runner: { ok: jobs.accepting },
       }),
       mounts: await options.mounts?.({ store, embeddedStore: store instanceof EmbeddedStore ? store : undefined }),

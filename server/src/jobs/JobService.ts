@@ -156,12 +156,12 @@ export class JobService {
     return { jobs: this.store.countByStatus(), ...this.metricsSource.snapshot() };
   }
 
-  /** Whether the job database answers. */
-  databaseReady(): boolean {
+  /** Whether the job database answers, and when not, why (for /readyz). */
+  databaseCheck(): { ok: boolean; detail?: string } {
     try {
-      return this.store.ping();
-    } catch {
-      return false;
+      return { ok: this.store.ping() };
+    } catch (error) {
+      return { ok: false, detail: `the job database does not answer: ${error instanceof Error ? error.message : String(error)}` };
     }
   }
 

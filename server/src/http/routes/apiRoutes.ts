@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Logger } from 'pino';
 import type { CohortService } from '../../cohorts/CohortService.js';
 import type { JobService } from '../../jobs/JobService.js';
 import type { CohortLimits } from '../validation/parseCohortBody.js';
@@ -16,10 +17,11 @@ export function apiRoutes(deps: {
   models: readonly ModelSummary[];
   sseHeartbeatMs?: number;
   readSegmentation?: ReadSegmentation;
+  logger?: Logger;
 }): Router {
   const router = Router();
   router.use(synthesesRoutes(deps.jobs, deps.limits, { heartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation }));
-  router.use(cohortsRoutes(deps.cohorts, deps.limits, { heartbeatMs: deps.sseHeartbeatMs }));
+  router.use(cohortsRoutes(deps.cohorts, deps.limits, { heartbeatMs: deps.sseHeartbeatMs, logger: deps.logger }));
   const { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxMaskRuns, maxRequestMaskPixels, maxCount, maxSteps, maxCohortSize } = deps.limits;
   router.use(modelsRoutes(deps.models, { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxMaskRuns, maxRequestMaskPixels, maxCount, maxSteps, maxCohortSize }));
   router.get('/openapi.json', (_req, res) => {

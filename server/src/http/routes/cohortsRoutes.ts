@@ -1,4 +1,5 @@
 import { Router, type Response } from 'express';
+import type { Logger } from 'pino';
 import type { CohortService } from '../../cohorts/CohortService.js';
 import type { Cohort } from '../../cohorts/cohortTypes.js';
 import { cohortManifestCsv } from '../../cohorts/cohortManifest.js';
@@ -38,7 +39,7 @@ function sendEvent(res: Response, event: string, data: unknown): void {
 }
 
 /** `/cohorts`: submit, read, follow (SSE), cancel, manifests. Mounted under `/api/v1`. */
-export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, options: { heartbeatMs?: number; pollMs?: number } = {}): Router {
+export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, options: { heartbeatMs?: number; pollMs?: number; logger?: Logger } = {}): Router {
   const router = Router();
 
   router.post('/cohorts', async (req, res) => {
@@ -94,7 +95,10 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
       let now: Cohort;
       try {
         now = cohorts.get(id);
-      } catch {
+      } catch (error) {
+        // The stream cannot go on (e.g. the database failed): say so to the client and in the log, then close.
+        options.logger?.warn({ err: error, cohortId: id }, 'cohort event stream ended by an error');
+        sendEvent(res, 'error', error instanceof ChexgenError ? error.toJSON() : { code: 'INTERNAL', message: 'internal error' });
         close();
         res.end();
         return;
