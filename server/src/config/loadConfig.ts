@@ -23,6 +23,9 @@ export const CONFIG_KEYS = {
   port: { env: 'PORT', default: '8080', doc: 'TCP port of `chexgen serve` (0 = any free port)' },
   allowedHosts: { env: 'CHEXGEN_ALLOWED_HOSTS', default: '', doc: 'host names the server answers to besides loopback ones (localhost, 127.0.0.1, [::1]), comma-separated, e.g. `viewer.lan`; without a token only these and loopback names are served (against DNS rebinding); with a token and this empty, any well-formed Host is served' },
   apiToken: { env: 'CHEXGEN_API_TOKEN', default: '', doc: 'bearer token (at least 16 characters) required on /api and /metrics (`Authorization: Bearer <token>`) when set; must be set when HOST is not loopback' },
+  sessionTtlSeconds: { env: 'CHEXGEN_SESSION_TTL_S', default: '43200', doc: 'how long a browser sign-in (/login) lasts; sessions also end at POST /logout and when the server restarts' },
+  cookieSecure: { env: 'CHEXGEN_COOKIE_SECURE', default: 'auto', doc: 'mark the session cookie `Secure`: auto (when the browser came over TLS, here or as `X-Forwarded-Proto: https` from a TLS proxy in front), always, never' },
+  loginAttemptsPerMinute: { env: 'CHEXGEN_LOGIN_ATTEMPTS_PER_MINUTE', default: '10', doc: 'sign-in attempts (POST /login) one client address may make per minute; more get 429 with Retry-After' },
   logLevel: { env: 'CHEXGEN_LOG_LEVEL', default: 'info', doc: 'server log level: debug, info, warn, error' },
   concurrency: { env: 'CHEXGEN_CONCURRENCY', default: '1', doc: 'synthesis jobs run at the same time (they share the one loaded model)' },
   maxQueuedJobs: { env: 'CHEXGEN_MAX_QUEUED_JOBS', default: '1000', doc: 'queued jobs beyond which new submissions get 503 UNAVAILABLE' },
@@ -68,6 +71,9 @@ const schema = z.object({
     .transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?$|^\[[0-9a-f:.]{2,45}\]$/, 'host names without ports, comma-separated'))),
   apiToken: z.string().refine((t) => t === '' || t.length >= 16, 'must be at least 16 characters'),
+  sessionTtlSeconds: z.coerce.number().int().min(60).max(30 * 24 * 3600),
+  cookieSecure: z.enum(['auto', 'always', 'never', 'true', 'false']).transform((s) => (s === 'true' ? 'always' : s === 'false' ? 'never' : s)),
+  loginAttemptsPerMinute: z.coerce.number().int().min(1).max(10_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   concurrency: z.coerce.number().int().min(1).max(64),
   maxQueuedJobs: z.coerce.number().int().min(1),
@@ -113,6 +119,9 @@ export type Config = {
   allowedHosts: string[];
   /** '' = no token (allowed on loopback only). */
   apiToken: string;
+  sessionTtlSeconds: number;
+  cookieSecure: 'auto' | 'always' | 'never';
+  loginAttemptsPerMinute: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   concurrency: number;
   maxQueuedJobs: number;
