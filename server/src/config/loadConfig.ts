@@ -27,6 +27,8 @@ export const CONFIG_KEYS = {
   cookieSecure: { env: 'CHEXGEN_COOKIE_SECURE', default: 'auto', doc: 'mark the session cookie `Secure`: auto (when the browser came over TLS, here or as `X-Forwarded-Proto: https` from a TLS proxy in front), always, never' },
   loginAttemptsPerMinute: { env: 'CHEXGEN_LOGIN_ATTEMPTS_PER_MINUTE', default: '10', doc: 'sign-in attempts (POST /login) one client address may make per minute; more get 429 with Retry-After' },
   logLevel: { env: 'CHEXGEN_LOG_LEVEL', default: 'info', doc: 'server log level: debug, info, warn, error' },
+  maxConnections: { env: 'CHEXGEN_MAX_CONNECTIONS', default: '256', doc: 'most open TCP connections of `chexgen serve` (event streams and keep-alive ones included); more are closed at once' },
+  maxEventStreams: { env: 'CHEXGEN_MAX_EVENT_STREAMS', default: '64', doc: 'most open server-sent event streams (/syntheses/{id}/events, /cohorts/{id}/events) together; more get 429 TOO_MANY_REQUESTS' },
   concurrency: { env: 'CHEXGEN_CONCURRENCY', default: '1', doc: 'synthesis jobs run at the same time (they share the one loaded model)' },
   maxQueuedJobs: { env: 'CHEXGEN_MAX_QUEUED_JOBS', default: '1000', doc: 'queued jobs beyond which new submissions get 503 UNAVAILABLE' },
   jobMaxAttempts: { env: 'CHEXGEN_JOB_MAX_ATTEMPTS', default: '3', doc: 'a job found interrupted by a crash after this many starts is marked failed instead of queued again' },
@@ -75,6 +77,8 @@ const schema = z.object({
   cookieSecure: z.enum(['auto', 'always', 'never', 'true', 'false']).transform((s) => (s === 'true' ? 'always' : s === 'false' ? 'never' : s)),
   loginAttemptsPerMinute: z.coerce.number().int().min(1).max(10_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+  maxConnections: z.coerce.number().int().min(4).max(1_000_000),
+  maxEventStreams: z.coerce.number().int().min(1).max(100_000),
   concurrency: z.coerce.number().int().min(1).max(64),
   maxQueuedJobs: z.coerce.number().int().min(1),
   jobMaxAttempts: z.coerce.number().int().min(1).max(100),
@@ -123,6 +127,8 @@ export type Config = {
   cookieSecure: 'auto' | 'always' | 'never';
   loginAttemptsPerMinute: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  maxConnections: number;
+  maxEventStreams: number;
   concurrency: number;
   maxQueuedJobs: number;
   jobMaxAttempts: number;

@@ -29,6 +29,8 @@ export type AppDeps = {
   apiToken: string;
   /** Host names served besides loopback ones (CHEXGEN_ALLOWED_HOSTS); see hostCheck.ts. */
   allowedHosts?: readonly string[];
+  /** Most open event streams (CHEXGEN_MAX_EVENT_STREAMS, default 64). */
+  maxEventStreams?: number;
   /** Browser sign-in (with a token): session lifetime, cookie `Secure`, attempts per minute and address. */
   signIn?: { sessionTtlSeconds: number; cookieSecure: CookieSecurity; attemptsPerMinute: number };
   logger: Logger;
@@ -72,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
   // -----------------------------------------------------------------------------------------------------------------
 
   app.use('/api/v1', auth, express.json({ limit: deps.maxBodyBytes }),
-    apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation, logger: deps.logger }));
+    apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation, logger: deps.logger, maxEventStreams: deps.maxEventStreams }));
   app.use('/api', notFoundHandler());
   app.use('/metrics', auth);
   app.use(metricsRoutes(deps.jobs));

@@ -91,6 +91,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
     const app = createApp({
       jobs, cohorts, logger, limits,
       readSegmentation: (studyUid, seriesUid, field) => readStudySegmentation(store, studyUid, seriesUid, field, { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks }), maxBodyBytes: config.maxBodyBytes, apiToken: config.apiToken, allowedHosts: config.allowedHosts,
+      maxEventStreams: config.maxEventStreams,
       signIn: { sessionTtlSeconds: config.sessionTtlSeconds, cookieSecure: config.cookieSecure, attemptsPerMinute: config.loginAttemptsPerMinute }, sseHeartbeatMs: options.sseHeartbeatMs,
       models: summarise(listed, model.manifest.name, system.layouts),
       readiness: async () => ({
@@ -102,6 +103,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
       mounts: await options.mounts?.({ store, embeddedStore: store instanceof EmbeddedStore ? store : undefined }),
     });
     const listening = app.listen(config.port, config.host);
+    listening.maxConnections = config.maxConnections; // beyond it, new sockets are closed at once
     server = listening;
     await new Promise<void>((resolve, reject) => {
       listening.once('listening', resolve);

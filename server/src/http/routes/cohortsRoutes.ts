@@ -4,6 +4,7 @@ import type { CohortService } from '../../cohorts/CohortService.js';
 import type { Cohort } from '../../cohorts/cohortTypes.js';
 import { cohortManifestCsv } from '../../cohorts/cohortManifest.js';
 import { ChexgenError } from '../../errors.js';
+import type { EventStreamSlots } from '../EventStreamSlots.js';
 import { isFinal } from '../../jobs/jobTypes.js';
 import { parseCohortBody, type CohortLimits } from '../validation/parseCohortBody.js';
 
@@ -39,7 +40,7 @@ function sendEvent(res: Response, event: string, data: unknown): void {
 }
 
 /** `/cohorts`: submit, read, follow (SSE), cancel, manifests. Mounted under `/api/v1`. */
-export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, options: { heartbeatMs?: number; pollMs?: number; logger?: Logger } = {}): Router {
+export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, options: { heartbeatMs?: number; pollMs?: number; logger?: Logger; streams?: EventStreamSlots } = {}): Router {
   const router = Router();
 
   router.post('/cohorts', async (req, res) => {
@@ -81,6 +82,7 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
   router.get('/cohorts/:id/events', (req, res) => {
     const id = cohortId(req.params.id);
     let last = cohorts.get(id);
+    const release = isFinal(last.status) ? () => undefined : (options.streams?.acquire() ?? (() => undefined));
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     sendEvent(res, 'status', { status: last.status });
     sendEvent(res, 'progress', last.progress);
@@ -117,7 +119,10 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
         res.end();
       }
     }, pollMs);
-    const close = (): void => clearInterval(timer);
+    const close = (): void => {
+      clearInterval(timer);
+      release();
+    };
     req.on('close', close);
   });
 
