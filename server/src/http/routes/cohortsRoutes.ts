@@ -73,8 +73,14 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
   });
 
   router.get('/cohorts/:id/contact-sheet.png', async (req, res) => {
-    const png = await cohorts.contactSheet(cohortId(req.params.id));
-    res.type('png').set('Cache-Control', 'no-cache').send(png);
+    const sheet = cohorts.contactSheet(cohortId(req.params.id));
+    const etag = `"${sheet.version}"`;
+    res.set('Cache-Control', 'no-cache').set('ETag', etag);
+    if (req.get('if-none-match') === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.type('png').send(await sheet.png());
   });
 
   // Server-sent events: `status` and `progress` at once, then whenever they change (the subjects are ordinary jobs;
