@@ -14,9 +14,11 @@ describe('masks from a SEG in the store (tiny model, embedded store)', () => {
   let server: ServerHandle;
   let api: ReturnType<typeof apiClient>;
   let sourceStudy: string;
+  let dataDir: string;
 
   beforeAll(async () => {
-    server = await startTestServer(await newDataDir());
+    dataDir = await newDataDir();
+    server = await startTestServer(dataDir);
     api = apiClient(server.url);
     const png = async (name: string) => (await readFile(fixture(name))).toString('base64');
     const submit = await api.post('/api/v1/syntheses', {
@@ -66,4 +68,19 @@ describe('masks from a SEG in the store (tiny model, embedded store)', () => {
     expect(both.status).toBe(400);
     expect(both.body.error.field).toBe('masks[0].png');
   });
+
+  it('when a job with SEG masks has ended and the retention is 0 days, then a restart purges their pixels from jobs.sqlite; uploaded masks stay (issue 13)', async () => {
+    const png = (await readFile(fixture('heart-256.png'))).toString('base64');
+    const submit = await api.post('/api/v1/syntheses', { text: 'x', steps: 1, seed: 4, masks: [{ seg: { StudyInstanceUID: sourceStudy }, label: 'right_lung' }, { label: 'heart', png }] });
+    const job = await waitForJob(api, submit.body.id);
+    expect(job.request.masks).toEqual([{ label: 'right_lung', width: 256, height: 256, source: 'seg' }, { label: 'heart', width: 256, height: 256 }]);
+    expect(server.jobs.get(job.id).request.masks?.[0].rle.length).toBeGreaterThan(1);
+    await server.close();
+    server = await startTestServer(dataDir, { segMaskRetentionDays: '0' });
+    api = apiClient(server.url);
+    const [seg, uploaded] = server.jobs.get(job.id).request.masks ?? [];
+    expect(seg).toMatchObject({ label: 'right_lung', rle: [], purged: true });
+    expect(uploaded.rle.length).toBeGreaterThan(1);
+    expect((await api.get(`/api/v1/syntheses/${job.id}`)).body.request.masks[0]).toEqual({ label: 'right_lung', width: 256, height: 256, source: 'seg', purged: true });
+  }, 120_000);
 });

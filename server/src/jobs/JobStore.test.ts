@@ -99,4 +99,24 @@ describe('JobStore (SQLite in a temp dir)', () => {
     expect(store.get('old')?.request.masks).toEqual(request.masks);
     store.close();
   });
+
+  it('when masks taken from a real SEG are past their retention, then they are purged from the finished jobs only; other masks stay (issue 13)', async () => {
+    let now = new Date('2026-01-01T00:00:00Z');
+    const path = join(await mkdtemp(join(tmpdir(), 'chexgen-jobs-')), 'jobs.sqlite');
+    const store = JobStore.open(path, { now: () => now });
+    const seg = { label: 'heart', width: 2, height: 2, rle: [1, 2, 1], source: 'seg' as const };
+    const png = { label: 'right_lung', width: 2, height: 2, rle: [0, 4] };
+    const withMasks = (id: string) => ({ ...newJob(id), request: { text: 'x', count: 1, seed: 1, model: 'm', masks: [seg, png] } });
+    for (const id of ['done', 'running', 'recent']) store.insert(withMasks(id));
+    store.finish('done', 'succeeded');
+    store.claimNext(); // 'done' is final, so this claims 'running'
+    now = new Date('2026-01-20T00:00:00Z');
+    store.finish('recent', 'failed', { code: 'X', message: 'x' });
+    expect(store.purgeSegMasks(new Date('2026-01-10T00:00:00Z'))).toBe(1);
+    expect(store.get('done')?.request.masks).toEqual([{ label: 'heart', width: 2, height: 2, rle: [], source: 'seg', purged: true }, png]);
+    expect(store.get('running')?.request.masks).toEqual([seg, png]);
+    expect(store.get('recent')?.request.masks).toEqual([seg, png]);
+    expect(store.purgeSegMasks(new Date('2026-01-10T00:00:00Z'))).toBe(0); // already purged
+    store.close();
+  });
 });

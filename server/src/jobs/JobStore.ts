@@ -277,6 +277,29 @@ export class JobStore {
     })();
   }
 
+  /**
+   * Purges the pixels of masks taken from a SEG (`source: 'seg'`) from jobs that ended before `before`: their runs
+   * are dropped and the mask marked `purged` (label and size stay). Running and queued jobs keep theirs. Returns how
+   * many jobs changed.
+   */
+  purgeSegMasks(before: Date): number {
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(`SELECT id, request FROM jobs WHERE status IN ('succeeded', 'failed', 'canceled') AND updated_at < ? AND instr(request, '"source":"seg"') > 0`)
+        .all(before.toISOString()) as { id: string; request: string }[];
+      let changed = 0;
+      for (const row of rows) {
+        const request = decodeJobRequest(row.request);
+        if (!(request.masks ?? []).some((m) => m.source === 'seg' && m.purged !== true)) continue;
+        const masks = (request.masks ?? []).map((m) => (m.source === 'seg' ? { label: m.label, width: m.width, height: m.height, rle: [], source: 'seg' as const, purged: true as const } : m));
+        // updated_at is left alone: the job did not change, only what is kept of its input
+        this.db.prepare('UPDATE jobs SET request = ? WHERE id = ?').run(encodeJobRequest({ ...request, masks }), row.id);
+        changed++;
+      }
+      return changed;
+    })();
+  }
+
   /** Number of jobs per status (every status present, 0 when none). */
   countByStatus(): Record<JobStatus, number> {
     const counts: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };

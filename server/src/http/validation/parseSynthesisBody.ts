@@ -103,7 +103,8 @@ export async function parseSynthesisBody(
   for (const [i, m] of (masks ?? []).entries()) {
     if (m.seg !== undefined) {
       const field = `masks[${i}].seg`;
-      stored.push(...(await segMasks(m.seg, m.label, field, readSegmentation)).map((mask) => budget.take(mask, field)));
+      // marked, so that these pixels (perhaps a patient's) can be purged after CHEXGEN_SEG_MASK_RETENTION_DAYS
+      stored.push(...(await segMasks(m.seg, m.label, field, readSegmentation)).map((mask) => ({ ...budget.take(mask, field), source: 'seg' as const })));
     } else if (m.png !== undefined) {
       const field = `masks[${i}].png`;
       const decoded = await decodeMaskPng(m.png, limits.maxMaskPixels, field);
