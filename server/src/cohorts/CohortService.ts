@@ -51,7 +51,10 @@ export class CohortService {
     const request: CohortRequest = { ...submitted, seed: submitted.seed ?? randomInt(0, 2 ** 31), model: this.jobs.resolveModel(submitted.model) };
     this.jobs.ensureQueueRoom(submitted.size);
     const planned = await planCohort(request, layouts, model);
-    const subjects: NewSubjectJob[] = planned.map(({ subject, masks }) => {
+    const subjects: NewSubjectJob[] = [];
+    for (const [i, { subject, masks }] of planned.entries()) {
+      // checking a subject against the model takes a few ms: the event loop gets a turn every 5 subjects
+      if (i % 5 === 4) await new Promise<void>((resolve) => setImmediate(resolve));
       const prepared = this.jobs.prepare({
         text: subject.text, sex: subject.sex, age: subject.age, view: subject.view,
         ...(subject.boxes.length > 0 ? { boxes: subject.boxes } : {}), ...(masks.length > 0 ? { masks } : {}),
@@ -59,8 +62,8 @@ export class CohortService {
         ...(request.steps !== undefined ? { steps: request.steps } : {}), ...(request.guidance !== undefined ? { guidance: request.guidance } : {}),
         ...(request.spatialGuidance !== undefined ? { spatialGuidance: request.spatialGuidance } : {}), ...(request.sampler !== undefined ? { sampler: request.sampler } : {}),
       });
-      return { jobId: randomUUID(), request: prepared.request, requestHash: prepared.requestHash, subject, progress: prepared.progress };
-    });
+      subjects.push({ jobId: randomUUID(), request: prepared.request, requestHash: prepared.requestHash, subject, progress: prepared.progress });
+    }
     const outcome = this.store.insert({ id: randomUUID(), request, requestHash, idempotencyKey }, subjects, this.jobs.queueLimit);
     if (outcome.created) this.jobs.notifyQueued();
     return outcome;

@@ -77,3 +77,35 @@ export function unpackMaskRuns(packed: string): number[] {
   }
   return runs;
 }
+
+/**
+ * The canonical run lengths of a mask given as runs (what encodeMaskRuns(decodeMaskRuns(runs)) gives: zero-length
+ * runs merged away, a leading 0-run kept), computed from the runs alone: O(runs), not O(pixels), so a request of
+ * 16 full-size masks given as one run each costs nothing to check. Throws INVALID_FIELD at `field` like
+ * {@link decodeMaskRuns} when a run is not a non-negative integer or the runs do not cover width x height.
+ */
+export function normaliseMaskRuns(runs: readonly number[], width: number, height: number, field: string): number[] {
+  const total = width * height;
+  const out: number[] = [];
+  let lastValue = 1; // so that a first 0-run starts the output
+  let sum = 0;
+  for (let i = 0; i < runs.length; i++) {
+    const run = runs[i];
+    if (!Number.isInteger(run) || run < 0) {
+      throw new ChexgenError('INVALID_FIELD', `${field}[${i}]: runs must be non-negative integers`, { field: `${field}[${i}]` });
+    }
+    sum += run;
+    if (run === 0) continue;
+    const value = i % 2;
+    if (out.length > 0 && value === lastValue) out[out.length - 1] += run;
+    else {
+      if (out.length === 0 && value === 1) out.push(0);
+      out.push(run);
+      lastValue = value;
+    }
+  }
+  if (sum !== total) {
+    throw new ChexgenError('INVALID_FIELD', `${field}: the runs cover ${sum} pixels; width x height is ${total}`, { field });
+  }
+  return out.length === 0 ? [total] : out;
+}

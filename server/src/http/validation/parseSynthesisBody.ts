@@ -3,7 +3,7 @@ import type { Config } from '../../config/loadConfig.js';
 import { ChexgenError } from '../../errors.js';
 import type { SubmittedSynthesis } from '../../jobs/JobService.js';
 import type { StoredMask } from '../../jobs/jobTypes.js';
-import { countMaskRuns, decodeMaskRuns, encodeMaskRuns } from '../../jobs/maskRuns.js';
+import { countMaskRuns, encodeMaskRuns, normaliseMaskRuns } from '../../jobs/maskRuns.js';
 import type { LabeledMask } from '../../dicom/masksFromRecord.js';
 import { normaliseLabel } from '../../synthesis/conditioning.js';
 import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
@@ -94,6 +94,7 @@ export async function parseSynthesisBody(
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ChexgenError('INVALID_FIELD', 'body: expected a JSON object (Content-Type: application/json)', { field: 'body', status: 400 });
   }
+  refuseLongArrays(body as Record<string, unknown>, limits);
   const parsed = synthesisBodySchema(limits).safeParse(body);
   if (!parsed.success) throw zodIssuesToError(parsed.error);
   const { masks, idempotencyKey: bodyKey, ...rest } = parsed.data;
@@ -112,9 +113,9 @@ export async function parseSynthesisBody(
     } else {
       const width = m.width ?? 0;
       const height = m.height ?? 0;
-      budget.reserve(width * height, `masks[${i}]`); // before decoding: the runs' sum is not checked yet
-      const data = decodeMaskRuns(m.rle ?? [], width, height, `masks[${i}].rle`); // the runs must cover width x height
-      stored.push({ label: m.label ?? '', width, height, rle: encodeMaskRuns(data) });
+      budget.reserve(width * height, `masks[${i}]`);
+      // the runs must cover width x height; brought to canonical form from the runs alone, never decoded here
+      stored.push({ label: m.label ?? '', width, height, rle: normaliseMaskRuns(m.rle ?? [], width, height, `masks[${i}].rle`) });
     }
   }
   if (stored.length > limits.maxMasks) {
@@ -149,6 +150,24 @@ function maskBudget(limits: RequestLimits) {
       return { label: mask.label, width: mask.width, height: mask.height, rle: encodeMaskRuns(mask.data) };
     },
   };
+}
+
+/**
+ * Refuses boxes, masks and run lists longer than the limits before the schema looks at them: zod checks every
+ * element of an array before its length, so 20,000 boxes would cost a long stop of the event loop to be refused.
+ */
+function refuseLongArrays(body: Record<string, unknown>, limits: RequestLimits): void {
+  const tooLong = (field: string, value: unknown, max: number, env: string): void => {
+    if (Array.isArray(value) && value.length > max) {
+      throw new ChexgenError('INVALID_FIELD', `${field}: ${limit(max, env)}, got ${value.length}`, { field, status: 400 });
+    }
+  };
+  tooLong('boxes', body.boxes, limits.maxBoxes, 'CHEXGEN_MAX_BOXES');
+  tooLong('masks', body.masks, limits.maxMasks, 'CHEXGEN_MAX_MASKS');
+  if (!Array.isArray(body.masks)) return;
+  body.masks.forEach((mask: unknown, i) => {
+    if (typeof mask === 'object' && mask !== null) tooLong(`masks[${i}].rle`, (mask as { rle?: unknown }).rle, limits.maxMaskRuns, 'CHEXGEN_MAX_MASK_RUNS');
+  });
 }
 
 /** Reads the masks of a SEG in the server's store (server/src/pacs/readStudySegmentation.ts); errors name `field`. */
