@@ -56,3 +56,42 @@ export function segSizeLie(options: { rows?: number; columns?: number; frames?: 
   });
   return { bytes, ...ids };
 }
+
+/**
+ * A SEG that is honest about its size but too large to use as a mask: `rows` x `columns` one-bit frames with every
+ * byte of Pixel Data present (default 4100 x 4100, 2.1 MB, past the default CHEXGEN_MAX_MASK_PIXELS). A store
+ * takes it; a synthesis naming it must be refused by the mask limits.
+ */
+export function oversizedSeg(options: { rows?: number; columns?: number; studyUid?: string } = {}): HostileInstance {
+  const rows = options.rows ?? 4100;
+  const columns = options.columns ?? 4100;
+  const ids = identity(options);
+  const packed = Math.ceil((rows * columns) / 8);
+  const bytes = toPart10({
+    SOPClassUID: SEGMENTATION_SOP_CLASS_UID,
+    SOPInstanceUID: ids.sopUid, StudyInstanceUID: ids.studyUid, SeriesInstanceUID: ids.seriesUid,
+    PatientName: 'Oversized^Seg', PatientID: 'OS1', Modality: 'SEG', SeriesNumber: 2, InstanceNumber: 1,
+    SegmentationType: 'BINARY', SamplesPerPixel: 1, PhotometricInterpretation: 'MONOCHROME2',
+    Rows: rows, Columns: columns, NumberOfFrames: '1', BitsAllocated: 1, BitsStored: 1, HighBit: 0, PixelRepresentation: 0,
+    SegmentSequence: [{
+      SegmentNumber: 1, SegmentLabel: 'heart', SegmentAlgorithmType: 'MANUAL',
+      SegmentedPropertyCategoryCodeSequence: [CODES.anatomicalStructure], SegmentedPropertyTypeCodeSequence: [CODES.heart],
+    }],
+    PerFrameFunctionalGroupsSequence: [{ SegmentIdentificationSequence: [{ ReferencedSegmentNumber: 1 }] }],
+    PixelData: new Uint8Array(packed + (packed % 2)).fill(0x0f).buffer, _vrMap: { PixelData: 'OB' },
+  });
+  return { bytes, ...ids };
+}
+
+/** An honest 8 x 8 image of a patient with a 63-letter name: something for QIDO wildcard patterns to work on. */
+export function wildcardDecoy(): HostileInstance {
+  const ids = identity();
+  const bytes = toPart10({
+    SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
+    SOPInstanceUID: ids.sopUid, StudyInstanceUID: ids.studyUid, SeriesInstanceUID: ids.seriesUid,
+    PatientName: `${'a'.repeat(58)}^aaaa`, PatientID: 'a'.repeat(60), StudyDescription: 'a'.repeat(60), Modality: 'OT', SeriesNumber: 1, InstanceNumber: 1,
+    SamplesPerPixel: 1, PhotometricInterpretation: 'MONOCHROME2', Rows: 8, Columns: 8, BitsAllocated: 8, BitsStored: 8, HighBit: 7, PixelRepresentation: 0,
+    PixelData: new Uint8Array(64).buffer, _vrMap: { PixelData: 'OB' },
+  });
+  return { bytes, ...ids };
+}
