@@ -13,6 +13,9 @@
  * - `UNAUTHORIZED`: the API token is missing or wrong.
  * - `PAYLOAD_TOO_LARGE`: the request body exceeds the configured limit.
  * - `UNAVAILABLE`: the server is shutting down or not ready to take work.
+ * - `FORBIDDEN`: the request may not be served as sent (e.g. a Host name the server does not answer to).
+ * - `TOO_MANY_REQUESTS`: a rate or concurrency limit was reached (sign-in attempts, open event streams); retry later.
+ * - `STORAGE_FULL`: the disk or a configured storage quota has no room for what was to be written.
  */
 export const ERROR_CODES = [
   'INVALID_FIELD',
@@ -27,6 +30,9 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'PAYLOAD_TOO_LARGE',
   'UNAVAILABLE',
+  'FORBIDDEN',
+  'TOO_MANY_REQUESTS',
+  'STORAGE_FULL',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

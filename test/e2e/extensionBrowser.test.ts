@@ -103,6 +103,7 @@ for (const store of ['orthanc', 'embedded'] as const) {
       await page.locator('[data-cy="chexgen-view"]').selectOption('PA');
       await page.locator('[data-cy="chexgen-steps"]').fill(String(STEPS));
       await page.locator('[data-cy="chexgen-seed"]').fill('7');
+      await page.locator('[data-cy="chexgen-link-source"]').check(); // linking the source study is an explicit choice
       expect(await page.locator('[data-cy="chexgen-prompt-preview"]').innerText()).toBe(
         'sex: female, age: 66, view: PA. Solitary pulmonary nodule in the left upper lobe.',
       );

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -12,7 +12,8 @@ import { DicomWebClient } from '../../server/src/pacs/DicomWebClient.js';
 import { EmbeddedStore } from '../../server/src/pacs/EmbeddedStore.js';
 import { createEmbeddedDicomWebRouter } from '../../server/src/pacs/createEmbeddedDicomWebRouter.js';
 import type { DicomJsonDataset } from '../../server/src/pacs/dicomJson.js';
-import { decodeMultipart } from '../../server/src/pacs/multipartRelated.js';
+import { decodeMultipart, encodeMultipartRelated } from '../../server/src/pacs/multipartRelated.js';
+import { frameCountLie } from '../../server/src/bench/hostileDicom.js';
 import { OrthancServer, orthancAvailability } from '../helpers/orthanc.js';
 import { inCi } from '../helpers/testEnvironment.js';
 
@@ -135,8 +136,8 @@ async function rejection(promise: Promise<unknown>): Promise<ChexgenError> {
 }
 
 /** Serves the embedded router on a real loopback HTTP server at /dicom-web. */
-async function serveEmbedded(store: EmbeddedStore): Promise<{ server: Server; root: string }> {
-  const server = createServer(createEmbeddedDicomWebRouter(store, { mountPath: '/dicom-web' }));
+async function serveEmbedded(store: EmbeddedStore, maxBodyBytes?: number): Promise<{ server: Server; root: string }> {
+  const server = createServer(createEmbeddedDicomWebRouter(store, { mountPath: '/dicom-web', maxBodyBytes }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, root: `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web` };
 }
@@ -337,6 +338,15 @@ describe('embedded DICOMweb router', () => {
     expect(Buffer.from(part.body).equals(Buffer.from(a2.frames[1]))).toBe(true);
   });
 
+  it('when the Host header is not a plain host[:port], then metadata is refused with 400 instead of copying it into BulkDataURIs', async () => {
+    const path = `/dicom-web/studies/${a2.studyUid}/series/${a2.seriesUid}/metadata`;
+    for (const host of ['evil.example/phish?x=', 'a"b', 'x@evil.example']) {
+      const reply = await rawGet(`${root.replace('/dicom-web', '')}${path}`, { Host: host });
+      expect(reply.status, host).toBe(400);
+      expect(reply.body.toString()).not.toContain('BulkDataURI');
+    }
+  });
+
   it('when a path segment is not a UID, then the answer is 400 INVALID_FIELD and nothing is read', async () => {
     for (const path of [
       '/studies/..%2F..%2Fetc/series',
@@ -358,6 +368,17 @@ describe('embedded DICOMweb router', () => {
     ).json()) as unknown[];
     expect(page).toHaveLength(1);
     expect((await fetch(`${root}/studies?limit=-3`)).status).toBe(400);
+  });
+
+  it('when QIDO gets wildcard patterns, then the nine-star one answers and one over the cap gets 400 naming the key', async () => {
+    const nine = await fetch(`${root}/studies?PatientName=${encodeURIComponent(`*${'a*'.repeat(9)}b`)}`);
+    expect(nine.status).toBe(200);
+    expect(await nine.json()).toEqual([]);
+    const over = await fetch(`${root}/studies?PatientName=${encodeURIComponent('a*'.repeat(17))}`);
+    expect(over.status).toBe(400);
+    const { error } = (await over.json()) as { error: { field: string; message: string } };
+    expect(error.field).toBe('PatientName');
+    expect(error.message).toContain('wildcards');
   });
 
   it('when STOW is not multipart/related or targets another study, then it answers 415 or 409 with a FailureReason', async () => {
@@ -432,6 +453,134 @@ describe('EmbeddedStore on disk', () => {
 });
 
 // ---- what only a real Orthanc can show: authentication and an outage ----
+
+describe('EmbeddedStore against header-size lies (issue 13, item 3)', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'chexgen-pacs-lies-'));
+  });
+  afterAll(async () => rm(dataDir, { recursive: true, force: true }));
+
+  it('when an instance of under 1 KB claims 2^31 frames, then STOW refuses it naming NumberOfFrames and nothing is stored', async () => {
+    const store = await EmbeddedStore.open({ dataDir: join(dataDir, 'stow') });
+    const lie = frameCountLie();
+    expect(lie.bytes.length).toBeLessThan(1024);
+    const result = await store.store([lie.bytes]);
+    expect(result.stored).toEqual([]);
+    expect(result.failed).toEqual([expect.objectContaining({ sopInstanceUid: lie.sopUid, reason: expect.stringContaining('NumberOfFrames') })]);
+    expect(await store.searchStudies({ StudyInstanceUID: lie.studyUid })).toEqual([]);
+    expect(await readdir(join(dataDir, 'stow'))).not.toContain(lie.studyUid);
+  });
+
+  it('when the Pixel Data is shorter than NumberOfFrames x Rows x Columns x bits say, then STOW refuses it', async () => {
+    const store = await EmbeddedStore.open({ dataDir: join(dataDir, 'short') });
+    const result = await store.store([frameCountLie({ frames: 2 }).bytes]);
+    expect(result.failed[0]?.reason).toMatch(/Pixel Data holds 64 bytes.*needs 128/);
+  });
+
+  it('when an honest instance decodes to more than the pixel cap, then STOW refuses it naming the cap', async () => {
+    const store = await EmbeddedStore.open({ dataDir: join(dataDir, 'cap'), maxPixelBytes: 4096 });
+    const fixture = makeFixture();
+    const result = await store.store([fixture.a1.bytes]);
+    expect(result.failed[0]?.reason).toContain('more than 4096 bytes');
+  });
+
+  it('when such a file is already on disk (stored before the check), then a reopened store skips it and its metadata is a 404, not a crash', async () => {
+    const folder = join(dataDir, 'disk');
+    const lie = frameCountLie();
+    const honest = makeFixture().a2;
+    await (await EmbeddedStore.open({ dataDir: folder })).store([honest.bytes]);
+    await mkdir(join(folder, lie.studyUid, lie.seriesUid), { recursive: true });
+    await writeFile(join(folder, lie.studyUid, lie.seriesUid, `${lie.sopUid}.dcm`), lie.bytes);
+    const warnings: string[] = [];
+    const store = await EmbeddedStore.open({ dataDir: folder, log: (level, message) => level === 'warn' && warnings.push(message) });
+    expect(warnings.join('\n')).toContain('skips');
+    expect(await store.searchStudies({ StudyInstanceUID: lie.studyUid })).toEqual([]);
+    await expect(store.metadata(lie.studyUid, undefined, 'http://x/dicom-web')).rejects.toMatchObject({ code: 'PACS_NOT_FOUND' });
+    const [meta] = await store.metadata(honest.studyUid, honest.seriesUid, 'http://x/dicom-web', honest.sopUid);
+    expect((meta['7FE00010'] as { BulkDataURI: string }).BulkDataURI).toMatch(/\/frames\/1,2,3$/);
+  });
+});
+
+describe('embedded STOW on disk: streaming, cap and quota (issue 13, item 9)', () => {
+  /** Sends a STOW body in two halves and calls `between` after the first half was sent. */
+  function stowInHalves(root: string, body: Buffer, contentType: string, between: () => Promise<void>): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${root}/studies`, { method: 'POST', headers: { 'Content-Type': contentType } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      const half = Math.floor(body.length / 2);
+      req.write(body.subarray(0, half));
+      between().then(() => req.end(body.subarray(half)), reject);
+    });
+  }
+  const uploads = async (dataDir: string): Promise<string[]> => (await readdir(join(dataDir, '.tmp')).catch(() => [])).filter((f) => f.startsWith('upload-'));
+
+  it('when a STOW body is arriving, then it goes to a temp file under the store, not into memory, and the file is gone afterwards', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chexgen-stow-'));
+    const store = await EmbeddedStore.open({ dataDir });
+    const { server, root } = await serveEmbedded(store);
+    const instances = [makeFixture().a2, makeFixture().a2];
+    const { body, contentType } = encodeMultipartRelated(instances.map((i) => i.bytes), 'application/dicom');
+    let seenOnDisk = 0;
+    const reply = await stowInHalves(root, body, contentType, async () => {
+      for (let i = 0; i < 100 && seenOnDisk < body.length / 2; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const [file] = await uploads(dataDir);
+        if (file !== undefined) seenOnDisk = (await stat(join(dataDir, '.tmp', file)).catch(() => ({ size: 0 }))).size;
+      }
+    });
+    expect(reply.status).toBe(200);
+    expect(seenOnDisk).toBeGreaterThanOrEqual(Math.floor(body.length / 2));
+    expect(await uploads(dataDir)).toEqual([]);
+    for (const instance of instances) expect(await store.searchInstances(instance.studyUid)).toHaveLength(1);
+    await closeServer(server);
+  });
+
+  it('when a chunked STOW body passes the cap, then it is cut off with 413 and its temp file removed', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chexgen-stow-'));
+    const store = await EmbeddedStore.open({ dataDir });
+    const { server, root } = await serveEmbedded(store, 20_000);
+    const { body, contentType } = encodeMultipartRelated([makeFixture().a2.bytes], 'application/dicom');
+    const reply = await stowInHalves(root, body, contentType, async () => undefined).catch((error: NodeJS.ErrnoException) => ({ status: error.code === 'ECONNRESET' ? 413 : 0, body: '' }));
+    expect(reply.status).toBe(413);
+    expect(await uploads(dataDir)).toEqual([]);
+    await closeServer(server);
+  });
+
+  it('when a STOW would take the store past CHEXGEN_STORE_QUOTA_BYTES, then it gets 507 STORAGE_FULL and nothing is stored', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chexgen-stow-'));
+    const fixture = makeFixture();
+    const store = await EmbeddedStore.open({ dataDir, quotaBytes: fixture.a1.bytes.length + 1000 });
+    const { server, root } = await serveEmbedded(store);
+    const first = encodeMultipartRelated([fixture.a1.bytes], 'application/dicom');
+    expect((await fetch(`${root}/studies`, { method: 'POST', headers: { 'Content-Type': first.contentType }, body: first.body })).status).toBe(200);
+    const second = encodeMultipartRelated([fixture.a2.bytes], 'application/dicom');
+    const reply = await fetch(`${root}/studies`, { method: 'POST', headers: { 'Content-Type': second.contentType }, body: second.body });
+    expect(reply.status).toBe(507);
+    const { error } = (await reply.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('STORAGE_FULL');
+    expect(error.message).toContain('CHEXGEN_STORE_QUOTA_BYTES');
+    expect(await store.searchInstances(fixture.a2.studyUid, fixture.a2.seriesUid)).toHaveLength(1);
+    const direct = await store.store([fixture.a3.bytes]); // deliveries from the outbox meet the quota too
+    expect(direct.failed).toEqual([expect.objectContaining({ reason: expect.stringContaining('CHEXGEN_STORE_QUOTA_BYTES') })]);
+    await closeServer(server);
+  });
+
+  it('when the disk would keep less than CHEXGEN_DISK_RESERVE_BYTES free, then a STOW gets 507 naming it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chexgen-stow-'));
+    const store = await EmbeddedStore.open({ dataDir, reserveBytes: 2 ** 60 });
+    const { server, root } = await serveEmbedded(store);
+    const { body, contentType } = encodeMultipartRelated([makeFixture().a1.bytes], 'application/dicom');
+    const reply = await fetch(`${root}/studies`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+    expect(reply.status).toBe(507);
+    expect(((await reply.json()) as { error: { message: string } }).error.message).toContain('CHEXGEN_DISK_RESERVE_BYTES');
+    await closeServer(server);
+  });
+});
 
 describe.skipIf(skipOrthanc)('DicomWebClient with a real Orthanc: auth and outage', () => {
   it('when Orthanc requires Basic auth, then a client without it gets a clear 401 error and one with it stores', async () => {

@@ -155,7 +155,7 @@ describe.skipIf(skipOrthanc)('DICOMweb proxy -> real Orthanc with authentication
     relay = await startRelay(pacs.port);
     const auth = { kind: 'basic' as const, username: 'chexgen', password: 'pacs-secret' };
     proxy = createDicomWebProxy({ target: `http://127.0.0.1:${relay.port}/dicom-web`, auth });
-    wadoProxy = createDicomWebProxy({ target: `http://127.0.0.1:${relay.port}/wado`, auth });
+    wadoProxy = createDicomWebProxy({ target: `http://127.0.0.1:${relay.port}/wado`, root: 'wado', auth });
     const application = express();
     application.use('/dicom-web', proxy);
     application.use('/wado', wadoProxy);
@@ -288,6 +288,110 @@ describe.skipIf(skipOrthanc)('DICOMweb proxy -> real Orthanc with authentication
     const reply = await rawRequest(port, { method: 'DELETE', path: `/dicom-web/studies/${instance.study}` });
     expect(reply.status).toBe(405);
     expect(relay.requestLines().length).toBe(before);
+  });
+
+  describe('when the proxy is turned against the PACS (issue 13, item 1)', () => {
+    /** An "outside host" the PACS must never be made to contact. */
+    let outside: Server;
+    let outsidePort: number;
+    const outsideRequests: string[] = [];
+    const direct = (path: string, init: RequestInit = {}) =>
+      fetch(`${pacs.url}${path}`, { ...init, headers: { ...pacs.authorization(), ...(init.headers ?? {}) } });
+    const peers = async (): Promise<string[]> => (await (await direct('/dicom-web/servers')).json()) as string[];
+    const studyStillThere = async (): Promise<boolean> => {
+      const reply = await direct(`/dicom-web/studies?StudyInstanceUID=${instance.study}`);
+      return ((await reply.json()) as unknown[]).length === 1;
+    };
+
+    beforeAll(async () => {
+      outside = createHttpServer((req, res) => {
+        outsideRequests.push(`${req.method} ${req.url}`);
+        req.resume();
+        res.end('{}');
+      });
+      outsidePort = await listen(outside);
+      // A peer an administrator configured on the PACS: the attacks below try to use, change or delete it.
+      const put = await direct('/dicom-web/servers/partner', { method: 'PUT', body: JSON.stringify({ Url: `http://127.0.0.1:${outsidePort}/dicom-web/` }) });
+      expect(put.status).toBe(200);
+    });
+    afterAll(async () => {
+      await direct('/dicom-web/servers/partner', { method: 'DELETE' });
+      if (outside) await close(outside);
+    });
+
+    it('when a client adds a PACS peer with POST and X-HTTP-Method-Override: PUT, then it is refused and Orthanc never sees it', async () => {
+      const before = relay.requestLines().length;
+      const reply = await rawRequest(port, {
+        method: 'POST',
+        path: '/dicom-web/servers/evil',
+        headers: { 'Content-Type': 'application/json', 'X-HTTP-Method-Override': 'PUT' },
+        body: Buffer.from(JSON.stringify({ Url: `http://127.0.0.1:${outsidePort}/dicom-web/` })),
+      });
+      expect(reply.status).toBe(400);
+      expect(json<{ error: { field: string } }>(reply).error.field).toBe('x-http-method-override');
+      expect(relay.requestLines().length).toBe(before);
+      expect(await peers()).toEqual(['partner']);
+    });
+
+    it.each([
+      ['GET', '/dicom-web/servers/partner?_method=DELETE'],
+      ['GET', '/dicom-web/servers'],
+      ['POST', '/dicom-web/servers/partner/stow'],
+      ['POST', '/dicom-web/servers/partner/get'],
+      ['POST', '/dicom-web/servers/partner/retrieve'],
+      ['GET', '/dicom-web/info'],
+    ])('when a client calls Orthanc\'s peer API (%s %s), then it is refused, Orthanc never sees it and no outside host is contacted', async (method, path) => {
+      const before = relay.requestLines().length;
+      const body = method === 'POST' ? Buffer.from(JSON.stringify({ Resources: [instance.study], Uri: '/studies' })) : undefined;
+      const reply = await rawRequest(port, { method, path, headers: body ? { 'Content-Type': 'application/json' } : {}, body });
+      expect([400, 404]).toContain(reply.status);
+      expect(json<{ error: { code: string; message: string } }>(reply).error.message).toMatch(/refused DICOMweb request/);
+      expect(relay.requestLines().length).toBe(before);
+      expect(await peers()).toEqual(['partner']);
+      expect(outsideRequests).toEqual([]);
+    });
+
+    it.each([
+      ['GET', `?_method=DELETE`, {}],
+      ['GET', `/metadata?_method=DELETE`, {}],
+      ['POST', ``, { 'X-HTTP-Method-Override': 'DELETE' }],
+      ['GET', ``, { 'X-HTTP-Method-Override': 'DELETE' }],
+      ['GET', ``, { 'X-HTTP-Method': 'DELETE' }],
+      ['GET', ``, { 'X-Method-Override': 'DELETE' }],
+    ])('when a client tries to delete the study with %s and %j %j, then it is refused and the study is still in Orthanc', async (method, suffix, headers) => {
+      const before = relay.requestLines().length;
+      const reply = await rawRequest(port, { method, path: `/dicom-web/studies/${instance.study}${suffix}`, headers: headers as Record<string, string> });
+      expect(reply.status).toBeGreaterThanOrEqual(400);
+      expect(reply.status).toBeLessThan(500);
+      expect(relay.requestLines().length).toBe(before);
+      expect(await studyStillThere()).toBe(true);
+    });
+
+    it.each(['/dicom-web/../peers', '/dicom-web/%2e%2e/peers', '/dicom-web/studies/../../peers', '/wado/../peers', '/wado/../../tools/execute-script'])(
+      'when a client climbs out of the DICOMweb root with %s, then it gets 400 and Orthanc never sees it',
+      async (path) => {
+        const before = relay.requestLines().length;
+        const reply = await rawRequest(port, { method: 'POST', path, headers: { 'Content-Type': 'application/json' }, body: Buffer.from('{}') });
+        expect(reply.status).toBe(400);
+        expect(relay.requestLines().length).toBe(before);
+      },
+    );
+
+    it('when a client sends unknown query keys or headers, then the keys are refused and the headers are not forwarded', async () => {
+      const refused = await rawRequest(port, { path: `/dicom-web/studies?StudyInstanceUID=${instance.study}&expand=1` });
+      expect(refused.status).toBe(400);
+      expect(json<{ error: { field: string } }>(refused).error.field).toBe('query.expand');
+      const anonymize = await rawRequest(port, { path: `/wado?requestType=WADO&studyUID=${instance.study}&seriesUID=${instance.series}&objectUID=${instance.sop}&anonymize=yes` });
+      expect(anonymize.status).toBe(400);
+      const accepted = await rawRequest(port, {
+        path: `/dicom-web/studies?StudyInstanceUID=${instance.study}&limit=5&includefield=00081030`,
+        headers: { 'X-Orthanc-Debug': 'yes', 'X-Custom-Thing': 'z', Accept: 'application/dicom+json' },
+      });
+      expect(accepted.status).toBe(200);
+      const sent = relay.received().toLowerCase();
+      expect(sent).not.toContain('x-orthanc-debug');
+      expect(sent).not.toContain('x-custom-thing');
+    });
   });
 
   it('when all the checks above ran, then every request Orthanc saw stayed under its DICOMweb and WADO roots', () => {
@@ -454,6 +558,27 @@ describe('createDicomWebRoute without a PACS', () => {
       const wado = await rawRequest(port, { path: '/wado?requestType=WADO' });
       expect(wado.status).toBe(404);
       expect(json<{ error: { code: string } }>(wado).error.code).toBe('PACS_NOT_FOUND');
+    } finally {
+      route.close();
+      await close(server);
+    }
+  });
+
+  it('when the embedded store gets method overrides, unknown paths or a STOW while STOW is off, then it refuses them like the proxy', async () => {
+    const route = await createDicomWebRoute({ pacsUrl: '', pacsUser: '', pacsPassword: '', pacsToken: '', dataDir, dicomWebStow: false });
+    const server = createHttpServer(express().use('/dicom-web', route.dicomWeb).use((error: { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(error.status ?? 500).json({ error });
+    }));
+    const port = await listen(server);
+    try {
+      expect((await rawRequest(port, { path: '/dicom-web/studies?_method=DELETE' })).status).toBe(400);
+      expect((await rawRequest(port, { path: '/dicom-web/studies', headers: { 'X-HTTP-Method-Override': 'DELETE' } })).status).toBe(400);
+      expect((await rawRequest(port, { path: '/dicom-web/servers' })).status).toBe(404);
+      const instance = makeInstance();
+      const { body, contentType } = encodeMultipartRelated([instance.bytes], 'application/dicom');
+      const stow = await rawRequest(port, { method: 'POST', path: '/dicom-web/studies', headers: { 'Content-Type': contentType }, body });
+      expect(stow.status).toBe(405);
+      expect(await route.embeddedStore?.searchStudies({ StudyInstanceUID: instance.study })).toEqual([]);
     } finally {
       route.close();
       await close(server);

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,41 @@ describe('runSynthesisJob (tiny model, embedded store)', () => {
     expect(generated).toBe(0);
     expect(resumed.map((r) => r.delivered)).toEqual([true, true]);
     expect((await store.searchStudies()).map((s) => firstNumber(s, TAG.NumberOfStudyRelatedInstances))).toEqual([2, 2]);
+    expect(await outbox.pending()).toEqual([]);
+  });
+
+  /** Runs job `id` against a store that is down until its results are recorded undelivered; returns them. */
+  async function undeliveredRun(id: string, deps: SynthesisJobDeps): Promise<JobResult[]> {
+    const down: InstanceSink = { storeAll: async () => Promise.reject(new ChexgenError('PACS_UNAVAILABLE', 'connection refused')) };
+    const recorded: JobResult[] = [];
+    await expect(runSynthesisJob({ id, request, results: [], createdAt }, { ...deps, sink: down }, {
+      deliveryTimeoutMs: 100, maxRetryDelayMs: 20, onResult: (r) => recorded.push(r),
+    })).rejects.toMatchObject({ code: 'PACS_UNAVAILABLE' });
+    return [...new Map(recorded.map((r) => [r.index, r])).values()];
+  }
+
+  it('when the outbox lost the batches of recorded undelivered results (a power cut), then the studies are made again and stored, not reported delivered (issue 13, item 7)', async () => {
+    const { dir, store, deps } = await setup();
+    const undelivered = await undeliveredRun('job-e', deps);
+    expect(undelivered.map((r) => r.delivered)).toEqual([false, false]);
+    await rm(join(dir, 'outbox'), { recursive: true, force: true }); // the batches never reached the disk
+    let generated = 0;
+    const resumed = await runSynthesisJob({ id: 'job-e', request, results: undelivered, createdAt }, deps, { onImageDone: () => generated++ });
+    expect(resumed.map((r) => r.delivered)).toEqual([true, true]);
+    expect(generated).toBe(2);
+    expect(resumed.map((r) => r.StudyInstanceUID)).toEqual(undelivered.map((r) => r.StudyInstanceUID)); // same UIDs: deterministic
+    for (const result of resumed) expect(await store.searchInstances(result.StudyInstanceUID)).toHaveLength(2);
+  });
+
+  it('when an outbox batch is unreadable (a garbled meta.json, a missing file), then its study is made again, never counted as delivered', async () => {
+    const { dir, store, outbox, deps } = await setup();
+    const undelivered = await undeliveredRun('job-f', deps);
+    const [first, second] = undelivered.map((r) => join(dir, 'outbox', r.StudyInstanceUID));
+    await writeFile(join(first, 'meta.json'), '{"id": "1.2", "fil');
+    await unlink(join(second, (await readdir(second)).find((f) => f.endsWith('.dcm')) ?? ''));
+    const resumed = await runSynthesisJob({ id: 'job-f', request, results: undelivered, createdAt }, deps);
+    expect(resumed.map((r) => r.delivered)).toEqual([true, true]);
+    for (const result of resumed) expect(await store.searchInstances(result.StudyInstanceUID)).toHaveLength(2);
     expect(await outbox.pending()).toEqual([]);
   });
 

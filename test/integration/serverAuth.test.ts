@@ -47,6 +47,15 @@ describe('synthesis server security', () => {
     expect((await authorized.post('/api/v1/syntheses', { text: 'Cardiomegaly.', steps: 1 })).status).toBe(202);
   });
 
+  it('when /readyz is asked without the token, then it says only ready or not, without the store location or data path; with it, the details', async () => {
+    const anonymous = await apiClient(base).get('/readyz');
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body).toEqual({ status: 'ready', checks: { model: { ok: true }, store: { ok: true }, database: { ok: true }, runner: { ok: true } } });
+    expect(JSON.stringify(anonymous.body)).not.toMatch(/embedded store|chexgen-server-|\/tmp\//);
+    const authorized = await apiClient(base, TOKEN).get('/readyz');
+    expect(authorized.body.checks.store.detail).toMatch(/^embedded store \//);
+  });
+
   it('when the token is missing, then the images (/dicom-web, /wado) are refused too; with it they are served', async () => {
     expect((await fetch(`${base}/dicom-web/studies`)).status).toBe(401);
     expect((await fetch(`${base}/wado?requestType=WADO`)).status).toBe(401);
@@ -65,13 +74,26 @@ describe('synthesis server security', () => {
     const right = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ token: TOKEN }), redirect: 'manual' });
     expect(right.status).toBe(303);
     const setCookie = right.headers.get('set-cookie') ?? '';
-    expect(setCookie).toMatch(/^chexgen_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).toMatch(/^chexgen_session=[^;]+; Max-Age=43200; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
     expect(setCookie).not.toContain(TOKEN);
     const cookie = setCookie.split(';')[0]!;
     expect((await fetch(`${base}/dicom-web/studies`, { headers: { cookie } })).status).toBe(200);
     expect((await fetch(`${base}/api/v1/models`, { headers: { cookie } })).status).toBe(200);
     expect((await fetch(`${base}/viewer`, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' })).status).toBe(503); // no viewer installed in this test
     expect((await fetch(`${base}/api/v1/models`, { headers: { cookie: 'chexgen_session=forged' } })).status).toBe(401);
+  });
+
+  it('when a browser signs out, then its session ends on the server: the same cookie, replayed, gets 401 (issue 13)', async () => {
+    const signIn = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ token: TOKEN }), redirect: 'manual' });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const again = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ token: TOKEN }), redirect: 'manual' });
+    expect((again.headers.get('set-cookie') ?? '').split(';')[0]).not.toBe(cookie); // a random id per session, not derived from the token
+    expect((await fetch(`${base}/api/v1/models`, { headers: { cookie } })).status).toBe(200);
+    const signOut = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    expect(signOut.status).toBe(303);
+    expect(signOut.headers.get('set-cookie')).toMatch(/^chexgen_session=; Path=\/; Expires=Thu, 01 Jan 1970/);
+    expect((await fetch(`${base}/api/v1/models`, { headers: { cookie } })).status).toBe(401);
+    expect((await fetch(`${base}/dicom-web/studies`, { headers: { cookie } })).status).toBe(401);
   });
 
   it('when a host is loopback, then it is recognised as such', () => {

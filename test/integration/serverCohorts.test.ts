@@ -83,6 +83,11 @@ describe('cohorts (tiny model, embedded store)', () => {
     expect(sheet.headers.get('content-type')).toBe('image/png');
     const sheetMeta = await sharp(sheet.body as Buffer).metadata();
     expect(sheetMeta.width).toBeGreaterThan(4 * 180);
+    const etag = sheet.headers.get('etag');
+    expect(etag).toMatch(/^"[0-9a-f]{16,}"$/); // the sheet is cached until its subjects change (issue 13)
+    const again = await fetch(`${server.url}${cohort.contactSheet}`, { headers: { 'If-None-Match': etag ?? '' } });
+    expect(again.status).toBe(304);
+    expect((await api.get(cohort.contactSheet)).body).toEqual(sheet.body);
     const csv = await api.get(cohort.manifest.csv);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const rows = parse(csv.body.toString('utf8'), { columns: true }) as Record<string, string>[];

@@ -23,6 +23,12 @@ describe('load and fuzz checks (short runs, tiny model)', () => {
 
   it('when 400 hostile requests arrive, then none gets a 5xx and the server stays healthy', async () => {
     const report = await script('fuzzServer', '--requests', '400', '--seed', '7');
-    expect(report).toMatchObject({ requests: 400, serverErrors: 0, networkErrors: 0, healthyAfter: true, finalJob: 'succeeded' });
+    expect(report).toMatchObject({ requests: 400, serverErrors: 0, networkErrors: 0, healthyAfter: true, finalJob: 'succeeded', healthzFailures: 0 });
+    // the classes of issue 13 all ran, and the queue held its limit under bursts of parallel cohorts
+    expect(Object.keys(report.byGroup).sort()).toEqual(['SEG size lies', 'header-size DICOM', 'mask bombs', 'method override', 'parallel cohorts', 'wildcard patterns']);
+    expect(report.maxQueuedSeen).toBeLessThanOrEqual(report.queueLimit);
+    for (const group of Object.values(report.byGroup) as Record<string, number>[]) {
+      expect(Object.keys(group).filter((status) => status.startsWith('5') && status !== '503 queue full')).toEqual([]);
+    }
   });
 });

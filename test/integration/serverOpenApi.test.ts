@@ -25,7 +25,7 @@ describe('OpenAPI document', () => {
     const app = createApp({
       jobs: {} as JobService, cohorts: {} as CohortService, // building the app does not call the services
       models: [], readiness: async () => ({}), maxBodyBytes: 1024, apiToken: '', logger: pino({ level: 'silent' }),
-      limits: { maxTextLength: 1, maxBoxes: 1, maxMasks: 1, maxMaskPixels: 1, maxCount: 1, maxSteps: 1, maxCohortSize: 1 },
+      limits: { maxTextLength: 1, maxBoxes: 1, maxMasks: 1, maxMaskPixels: 1, maxMaskRuns: 1, maxRequestMaskPixels: 1, maxCount: 1, maxSteps: 1, maxCohortSize: 1 },
     });
     const registered = routesOf((app as unknown as { router: { stack: Layer[] } }).router.stack).sort();
     const documented = Object.entries(OPENAPI_DOCUMENT.paths)

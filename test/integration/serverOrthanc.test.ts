@@ -3,6 +3,8 @@ import type { ServerHandle } from '../../server/src/http/startServer.js';
 import { orthancAvailability, OrthancServer } from '../helpers/orthanc.js';
 import { apiClient, newDataDir, startTestServer, waitForJob } from '../helpers/testServer.js';
 import { inCi } from '../helpers/testEnvironment.js';
+import { segSizeLie } from '../../server/src/bench/hostileDicom.js';
+import { DicomWebClient } from '../../server/src/pacs/DicomWebClient.js';
 
 // The server delivering to a real Orthanc over DICOMweb, including an Orthanc outage during a job.
 const orthanc = orthancAvailability();
@@ -33,6 +35,18 @@ describe.skipIf(skip)('synthesis server with a real Orthanc', () => {
     expect(job.status).toBe('succeeded');
     expect(await instancesOf(job.results[0].StudyInstanceUID)).toBe(3);
     expect((await api.get('/readyz')).body.checks.store).toMatchObject({ ok: true });
+  });
+
+  it('when a mask names a 1 KB SEG in Orthanc that claims 8192 x 8192 pixels, then the request is refused by the mask limits and no job is made', async () => {
+    const lie = segSizeLie();
+    const stored = await new DicomWebClient({ baseUrl: pacs.dicomWebUrl }).store([lie.bytes]);
+    expect(stored.stored).toEqual([lie.sopUid]); // Orthanc takes it: the check has to be ours
+    const before = (await api.get('/metrics')).body.jobs.queued;
+    const reply = await api.post('/api/v1/syntheses', { text: 'x', steps: 1, masks: [{ seg: { StudyInstanceUID: lie.studyUid } }] });
+    expect(reply.status).toBe(400);
+    expect(reply.body.error).toMatchObject({ code: 'INVALID_FIELD', field: 'masks[0].seg' });
+    expect(reply.body.error.message).toContain('CHEXGEN_MAX_MASK_PIXELS');
+    expect((await api.get('/metrics')).body.jobs.queued).toBe(before);
   });
 
   it('when Orthanc is down during a job, then the study waits, and arrives once when Orthanc is back', async () => {

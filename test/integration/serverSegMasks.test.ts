@@ -7,15 +7,18 @@ import { apiClient, newDataDir, startTestServer, waitForJob } from '../helpers/t
 
 // Masks by reference to a DICOM SEG in the store (e.g. drawn in the viewer): the server reads the SEG at submission,
 // stores its segments as run lengths with the job, and the new study's SEG carries the same pixels.
+const LIMITS = { maxMaskPixels: 16_777_216, maxMasks: 16 };
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/masks/${name}`, import.meta.url));
 
 describe('masks from a SEG in the store (tiny model, embedded store)', () => {
   let server: ServerHandle;
   let api: ReturnType<typeof apiClient>;
   let sourceStudy: string;
+  let dataDir: string;
 
   beforeAll(async () => {
-    server = await startTestServer(await newDataDir());
+    dataDir = await newDataDir();
+    server = await startTestServer(dataDir);
     api = apiClient(server.url);
     const png = async (name: string) => (await readFile(fixture(name))).toString('base64');
     const submit = await api.post('/api/v1/syntheses', {
@@ -34,8 +37,8 @@ describe('masks from a SEG in the store (tiny model, embedded store)', () => {
     const job = await waitForJob(api, submit.body.id);
     expect(job.status).toBe('succeeded');
     expect(job.request.masks.map((m: { label: string }) => m.label).sort()).toEqual(['heart', 'right_lung']);
-    const before = await readStudySegmentation(server.store, sourceStudy, undefined, 'seg');
-    const after = await readStudySegmentation(server.store, job.results[0].StudyInstanceUID, undefined, 'seg');
+    const before = await readStudySegmentation(server.store, sourceStudy, undefined, 'seg', LIMITS);
+    const after = await readStudySegmentation(server.store, job.results[0].StudyInstanceUID, undefined, 'seg', LIMITS);
     for (const mask of before) {
       const same = after.find((m) => m.label === mask.label);
       expect(same?.data).toEqual(mask.data);
@@ -65,4 +68,19 @@ describe('masks from a SEG in the store (tiny model, embedded store)', () => {
     expect(both.status).toBe(400);
     expect(both.body.error.field).toBe('masks[0].png');
   });
+
+  it('when a job with SEG masks has ended and the retention is 0 days, then a restart purges their pixels from jobs.sqlite; uploaded masks stay (issue 13)', async () => {
+    const png = (await readFile(fixture('heart-256.png'))).toString('base64');
+    const submit = await api.post('/api/v1/syntheses', { text: 'x', steps: 1, seed: 4, masks: [{ seg: { StudyInstanceUID: sourceStudy }, label: 'right_lung' }, { label: 'heart', png }] });
+    const job = await waitForJob(api, submit.body.id);
+    expect(job.request.masks).toEqual([{ label: 'right_lung', width: 256, height: 256, source: 'seg' }, { label: 'heart', width: 256, height: 256 }]);
+    expect(server.jobs.get(job.id).request.masks?.[0].rle.length).toBeGreaterThan(1);
+    await server.close();
+    server = await startTestServer(dataDir, { segMaskRetentionDays: '0' });
+    api = apiClient(server.url);
+    const [seg, uploaded] = server.jobs.get(job.id).request.masks ?? [];
+    expect(seg).toMatchObject({ label: 'right_lung', rle: [], purged: true });
+    expect(uploaded.rle.length).toBeGreaterThan(1);
+    expect((await api.get(`/api/v1/syntheses/${job.id}`)).body.request.masks[0]).toEqual({ label: 'right_lung', width: 256, height: 256, source: 'seg', purged: true });
+  }, 120_000);
 });

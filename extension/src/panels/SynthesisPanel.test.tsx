@@ -48,6 +48,8 @@ describe('SynthesisPanel', () => {
     expect((cy('chexgen-box-label-0') as HTMLSelectElement).value).toBe('nodule');
     expect((cy('chexgen-mask-label-0') as HTMLSelectElement).value).toBe('heart');
     fireEvent.change(cy('chexgen-steps'), { target: { value: '3' } });
+    fireEvent.click(cy('chexgen-link-source'));
+    expect(cy('chexgen-link-source-hint').textContent).toContain('1.2.3.source');
     fireEvent.click(screen.getByRole('button', { name: 'random seed' }));
     expect((cy('chexgen-seed') as HTMLInputElement).value).toBe(String(Math.floor(0.5 * 2 ** 32)));
     fireEvent.click(cy('chexgen-synthesize'));
@@ -76,6 +78,22 @@ describe('SynthesisPanel', () => {
     expect(sources[0].closed).toBe(true);
     fireEvent.click(cy('chexgen-open-0'));
     expect(host.opened).toEqual([['1.2.3.source', '2.25.9']]);
+  });
+
+  it('when the user does not tick "link the open study", then the request does not carry its UID; results still open beside it (issue 13)', async () => {
+    const { host, sources, calls } = setup();
+    await screen.findByText(/cxr256-gpu-v1/);
+    expect((cy('chexgen-link-source') as HTMLInputElement).checked).toBe(false);
+    expect(cy('chexgen-link-source-hint').textContent).toMatch(/nothing of the open study is sent/);
+    fireEvent.change(cy('chexgen-report-text'), { target: { value: 'Normal.' } });
+    fireEvent.click(cy('chexgen-synthesize'));
+    await waitFor(() => expect(sources).toHaveLength(1));
+    const body = calls.find((c) => c.method === 'POST')?.body as Record<string, unknown>;
+    expect(body).not.toHaveProperty('sourceStudy');
+    const result = { index: 0, seed: 1, delivered: true, StudyInstanceUID: '2.25.7', SeriesInstanceUIDs: [], previewUrl: '/api/v1/syntheses/job-1/preview/0.png' };
+    act(() => sources[0].emit('done', { id: 'job-1', status: 'succeeded', results: [result], error: null, progress: { image: 0, count: 1, step: 1, steps: 1, fraction: 1 } }));
+    fireEvent.click(cy('chexgen-open-0'));
+    expect(host.opened).toEqual([['1.2.3.source', '2.25.7']]); // opening side by side stays in the viewer
   });
 
   it('when the server refuses the request, then its code, field and message are shown', async () => {

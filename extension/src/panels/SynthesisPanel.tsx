@@ -11,6 +11,7 @@ import { CohortDialog } from './CohortDialog';
 import { ErrorBox, JobSection } from './JobSection';
 import { OptionsSection } from './OptionsSection';
 import { PromptSection } from './PromptSection';
+import { SourceLinkOption } from './SourceLinkOption';
 import { styles } from './styles';
 import { toErrorBody, useSynthesisJob } from './useSynthesisJob';
 
@@ -100,6 +101,7 @@ export function SynthesisPanel({ client, host, openEvents, random = Math.random,
       <PromptSection form={form} findings={promptFindings(model)} onChange={onChange} />
       <AnnotationsSection boxes={boxes} segments={segments} boxClasses={model?.boxLabels ?? []} maskClasses={model?.maskLabels ?? []} form={form} onChange={onChange} />
       <OptionsSection form={form} samplers={model?.samplers ?? []} maxCount={models?.limits.maxCount ?? 16} maxSteps={models?.limits.maxSteps ?? 100} random={random} onChange={onChange} />
+      <SourceLinkOption sourceStudy={host.currentStudy()} checked={form.linkSourceStudy} onChange={(linkSourceStudy) => onChange({ linkSourceStudy })} />
       <div style={styles.row}>
         <button
           type="button"
@@ -138,5 +140,5 @@ function promptFindings(model: ModelInfo | undefined): string[] {
 }
 
 function emptyForm(): SynthesisForm {
-  return { text: '', findings: [], sex: '', age: '', view: '', boxLabels: {}, maskLabels: {}, count: '1', seed: '', steps: '', guidance: '', sampler: '' };
+  return { text: '', findings: [], sex: '', age: '', view: '', boxLabels: {}, maskLabels: {}, count: '1', seed: '', steps: '', guidance: '', sampler: '', linkSourceStudy: false };
 }

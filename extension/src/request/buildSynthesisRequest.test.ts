@@ -13,7 +13,7 @@ const MODEL: ModelInfo = {
 };
 const LIMITS: Limits = { maxTextLength: 2000, maxBoxes: 64, maxMasks: 16, maxMaskPixels: 16_777_216, maxCount: 16, maxSteps: 100 };
 const form = (patch: Partial<SynthesisForm> = {}): SynthesisForm => ({
-  text: '', findings: [], sex: '', age: '', view: '', boxLabels: {}, maskLabels: {}, count: '1', seed: '', steps: '20', guidance: '2.5', sampler: 'dpmpp-2m', ...patch,
+  text: '', findings: [], sex: '', age: '', view: '', boxLabels: {}, maskLabels: {}, count: '1', seed: '', steps: '20', guidance: '2.5', sampler: 'dpmpp-2m', linkSourceStudy: false, ...patch,
 });
 const box: SourceBox = { uid: 'b1', measurementLabel: '', imageId: 'i', x0: 10, y0: 20, x1: 30, y1: 40, sourceWidth: 1024, sourceHeight: 1024 };
 const segment: SourceSegment = { key: 's/1', segmentationId: 's', segmentIndex: 1, name: 'Segment 1', width: 4, height: 2, rle: [1, 2, 5], pixels: 2 };
@@ -21,7 +21,7 @@ const segment: SourceSegment = { key: 's/1', segmentationId: 's', segmentIndex: 
 describe('buildSynthesisRequest', () => {
   it('when boxes and segments are labelled, then the request has them in source pixels with the source size and the source study', () => {
     const { request, problems } = buildSynthesisRequest({
-      form: form({ text: 'Nodule.', findings: ['cardiomegaly'], sex: 'F', age: '63', view: 'PA', boxLabels: { b1: 'nodule' }, maskLabels: { 's/1': 'heart' }, seed: '42' }),
+      form: form({ text: 'Nodule.', findings: ['cardiomegaly'], sex: 'F', age: '63', view: 'PA', boxLabels: { b1: 'nodule' }, maskLabels: { 's/1': 'heart' }, seed: '42', linkSourceStudy: true }),
       boxes: [box], segments: [segment], model: MODEL, limits: LIMITS, sourceStudy: '1.2.3',
     });
     expect(problems).toEqual([]);
@@ -31,6 +31,11 @@ describe('buildSynthesisRequest', () => {
       masks: [{ label: 'heart', width: 4, height: 2, rle: [1, 2, 5] }],
       count: 1, seed: 42, steps: 20, guidance: 2.5, sampler: 'dpmpp-2m', sourceStudy: '1.2.3',
     });
+  });
+
+  it('when the user has not asked to link the open study, then its UID is not in the request (issue 13)', () => {
+    const { request } = buildSynthesisRequest({ form: form({ text: 'Normal.' }), boxes: [], segments: [], model: MODEL, limits: LIMITS, sourceStudy: '1.2.3' });
+    expect(request).not.toHaveProperty('sourceStudy');
   });
 
   it('when boxes and segments are "not sent", then they are left out and text alone is enough', () => {

@@ -18,6 +18,8 @@ export type SynthesisForm = {
   steps: string;
   guidance: string;
   sampler: string;
+  /** Whether the request names the open study as its source (`sourceStudy`); off unless the user asks for it. */
+  linkSourceStudy: boolean;
 };
 
 /** One reason a request cannot be sent, naming the request field like the server does. */
@@ -33,7 +35,8 @@ export function reportText(form: Pick<SynthesisForm, 'text' | 'findings'>): stri
 
 /**
  * Builds `POST /api/v1/syntheses` from the panel: labelled boxes in source pixels with the source size, labelled
- * segments as RLE masks at the source size, the prompt fields, options and `sourceStudy`. Checks the request
+ * segments as RLE masks at the source size, the prompt fields, options and, only when the user ticked
+ * `linkSourceStudy`, `sourceStudy` (the open study may be a patient's). Checks the request
  * against the model and the server limits first, so the Synthesize button can say why it is disabled; `request` is
  * undefined whenever `problems` is not empty.
  */
@@ -112,7 +115,7 @@ export function buildSynthesisRequest(input: {
     if (!model.samplers.includes(form.sampler)) problems.push({ field: 'sampler', message: `unknown sampler "${form.sampler}"` });
     else request.sampler = form.sampler;
   }
-  if (input.sourceStudy !== undefined && input.sourceStudy !== '') request.sourceStudy = input.sourceStudy;
+  if (form.linkSourceStudy && input.sourceStudy !== undefined && input.sourceStudy !== '') request.sourceStudy = input.sourceStudy;
 
   return problems.length > 0 ? { problems } : { request, problems };
 }

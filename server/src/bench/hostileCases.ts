@@ -1,8 +1,16 @@
 import { deflateSync } from 'node:zlib';
 import { mulberry32 } from '../cohorts/random.js';
+import { encodeMultipartRelated } from '../pacs/multipartRelated.js';
+import { frameCountLie, segSizeLie } from './hostileDicom.js';
 
-/** One request of the fuzz run, sent as is. */
-export type FuzzCase = { name: string; method: string; path: string; headers?: Record<string, string>; body?: Buffer };
+/**
+ * One request of the fuzz run, sent as is; `repeat` copies at once (parallel submissions). `group` names the class
+ * of attack it belongs to, for the report.
+ */
+export type FuzzCase = { name: string; method: string; path: string; headers?: Record<string, string>; body?: Buffer; repeat?: number; group?: string };
+
+/** What the run prepared on the server before the cases: a SEG too large for a mask (its study). */
+export type FuzzTargets = { oversizedSegStudy?: string };
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -23,6 +31,22 @@ function chunk(type: string, data: Buffer): Buffer {
   const crc = Buffer.alloc(4);
   crc.writeUInt32BE(crc32(body));
   return Buffer.concat([length, body, crc]);
+}
+
+/** An 8-bit gray checkerboard PNG of `size` x `size`: a few KB that decode to a run per pixel (a "mask bomb"). */
+const checkerboards = new Map<number, Buffer>();
+function checkerboardPng(size: number): Buffer {
+  const cached = checkerboards.get(size);
+  if (cached !== undefined) return cached;
+  const raw = Buffer.alloc(size * (size + 1));
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) raw[y * (size + 1) + 1 + x] = (x + y) & 1 ? 255 : 0;
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8;
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  checkerboards.set(size, png);
+  return png;
 }
 
 /** A PNG whose header claims width x height (8-bit gray) with `rows` of real data: bombs and truncated images. */
@@ -67,7 +91,7 @@ function hostileValue(random: () => number): unknown {
  * `count` hostile requests from `seed`: mutated synthesis bodies, broken bodies and headers, path tricks and odd
  * methods, in a fixed proportion (most are bodies).
  */
-export function hostileCases(seed: number, count: number): FuzzCase[] {
+export function hostileCases(seed: number, count: number, targets: FuzzTargets = {}): FuzzCase[] {
   const random = mulberry32(seed);
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
   const json = { 'content-type': 'application/json' };
@@ -138,6 +162,70 @@ export function hostileCases(seed: number, count: number): FuzzCase[] {
       const boxes = Array.from({ length: pick([65, 1000, 20_000]) }, () => ({ label: 'nodule', x0: 1, y0: 1, x1: 9, y1: 9 }));
       return post(`many boxes (${boxes.length})`, JSON.stringify({ ...VALID, boxes }));
     }],
+    // ---- issue 13: the classes of the security review ----
+    [6, () => {
+      const study = '1.2.3.4';
+      const override = pick(['DELETE', 'PUT', 'PATCH', 'POST']);
+      const [method, path, headers] = pick<[string, string, Record<string, string>]>([
+        ['GET', `/dicom-web/studies/${study}`, { 'x-http-method-override': override }],
+        ['POST', '/dicom-web/studies', { 'x-http-method-override': override, 'content-type': 'application/json' }],
+        ['GET', `/dicom-web/studies?_method=${override}`, {}],
+        ['GET', `/dicom-web/studies/${study}?_method=DELETE`, {}],
+        ['POST', '/dicom-web/servers/evil', { 'x-http-method-override': 'PUT', 'content-type': 'application/json' }],
+        ['GET', '/dicom-web/servers/evil?_method=DELETE', {}],
+        ['POST', '/dicom-web/servers/evil/stow', { 'content-type': 'application/json' }],
+        ['POST', '/dicom-web/servers/evil/get', { 'content-type': 'application/json' }],
+        ['GET', '/dicom-web/../peers', {}],
+        ['GET', '/dicom-web/%2e%2e/tools/execute-script', {}],
+        ['DELETE', `/dicom-web/studies/${study}`, {}],
+        ['PUT', '/dicom-web/studies', {}],
+        ['GET', '/wado?requestType=WADO&anonymize=yes', {}],
+        ['GET', `/dicom-web/studies?expand=1&${'PatientName=a&'.repeat(70)}`, { 'x-method-override': override }],
+      ]);
+      return { group: 'method override', name: `dicom-web ${method} ${path.slice(0, 40)}`, method, path, headers, body: method === 'GET' || method === 'DELETE' ? undefined : Buffer.from('{"Url":"http://127.0.0.1:1/","Resources":["1.2.3.4"]}') };
+    }],
+    [5, () => {
+      const stars = 1 + Math.floor(random() * 24);
+      const pattern = pick([
+        () => `*${'a*'.repeat(stars)}b`,
+        () => `${'?'.repeat(stars)}*${'a?*'.repeat(stars)}`,
+        () => `*${'a'.repeat(Math.floor(random() * 300))}*`,
+        () => '*'.repeat(stars * 3),
+      ])();
+      const key = pick(['PatientName', 'PatientID', 'StudyDescription', '00100010', 'AccessionNumber']);
+      const level = pick(['studies', 'series', `studies/1.2.3/series`]);
+      return { group: 'wildcard patterns', name: `QIDO ${key} with ${stars} wildcards`, method: 'GET', path: `/dicom-web/${level}?${key}=${encodeURIComponent(pattern)}` };
+    }],
+    [3, () => {
+      const lie = frameCountLie({ frames: pick([2 ** 31, 2 ** 31 - 1, 1e9, 65_536, 10_001, 2]) });
+      const { body, contentType } = encodeMultipartRelated([lie.bytes], 'application/dicom');
+      return pick<FuzzCase>([
+        { group: 'header-size DICOM', name: 'STOW a frame-count lie', method: 'POST', path: '/dicom-web/studies', headers: { 'content-type': contentType }, body },
+        { group: 'header-size DICOM', name: 'metadata of a frame-count lie', method: 'GET', path: `/dicom-web/studies/${lie.studyUid}/metadata` },
+      ]);
+    }],
+    [3, () => {
+      const lie = segSizeLie({ rows: pick([8192, 4096, 65535]), columns: pick([8192, 4096, 65535]), frames: pick([1, 3, 1000]) });
+      const { body, contentType } = encodeMultipartRelated([lie.bytes], 'application/dicom');
+      return pick<FuzzCase>([
+        { group: 'SEG size lies', name: 'STOW a SEG size lie', method: 'POST', path: '/dicom-web/studies', headers: { 'content-type': contentType }, body },
+        { ...post('SEG mask of a size lie', JSON.stringify({ ...VALID, masks: [{ seg: { StudyInstanceUID: lie.studyUid } }] })), group: 'SEG size lies' },
+        ...(targets.oversizedSegStudy === undefined ? [] : [{ ...post('SEG mask past the pixel limit', JSON.stringify({ ...VALID, masks: [{ seg: { StudyInstanceUID: targets.oversizedSegStudy } }] })), group: 'SEG size lies' }]),
+      ]);
+    }],
+    [5, () => {
+      const size = pick([1024, 2048, 4096]);
+      const masks = pick([
+        () => [{ label: 'heart', png: checkerboardPng(size).toString('base64') }],
+        () => [{ label: 'heart', width: 1000, height: 1000, rle: Array.from({ length: 100_001 + Math.floor(random() * 1000) }, () => 1) }],
+        () => Array.from({ length: 16 }, (_, i) => ({ label: i % 2 ? 'heart' : 'right_lung', width: 4096, height: 4096, rle: [4096 * 4096] })),
+      ])();
+      return { ...post(`mask bomb (${masks.length} mask(s))`, JSON.stringify({ ...VALID, masks })), group: 'mask bombs' };
+    }],
+    [2, () => ({
+      ...post('parallel cohorts', JSON.stringify({ size: 20 + Math.floor(random() * 30), seed: Math.floor(random() * 1000), steps: 1 })),
+      path: '/api/v1/cohorts', repeat: 3 + Math.floor(random() * 4), group: 'parallel cohorts',
+    })],
   ];
   const total = generators.reduce((sum, [weight]) => sum + weight, 0);
   const cases: FuzzCase[] = [];

@@ -11,6 +11,7 @@ import { synthesizeCommand } from './commands/synthesizeCommand.js';
 const EXIT_CODES: Record<ErrorCode, number> = {
   INVALID_FIELD: 2, MODEL_NOT_FOUND: 3, MODEL_INVALID: 3, PACS_REJECTED: 4, PACS_NOT_FOUND: 4, PACS_UNAVAILABLE: 5,
   NOT_FOUND: 4, JOB_FINISHED: 2, IDEMPOTENCY_CONFLICT: 2, UNAUTHORIZED: 4, PAYLOAD_TOO_LARGE: 2, UNAVAILABLE: 5,
+  FORBIDDEN: 4, TOO_MANY_REQUESTS: 5, STORAGE_FULL: 6,
 };
 
 /** Builds the `chexgen` program (separate from running it, so tests can drive it with exitOverride). */

@@ -8,6 +8,7 @@ import type { CohortStore, NewSubjectJob } from './CohortStore.js';
 import type { Cohort, CohortRequest } from './cohortTypes.js';
 import type { LayoutSource } from './layouts.js';
 import { planCohort } from './planCohort.js';
+import { ContactSheetCache } from './ContactSheetCache.js';
 import { renderContactSheet } from './renderContactSheet.js';
 
 /** A cohort request as a client sends it (after schema validation): seed and model may be left to the server. */
@@ -25,6 +26,7 @@ export class CohortService {
     private readonly store: CohortStore,
     private readonly jobs: JobService,
     private readonly layouts: CohortLayouts,
+    private readonly sheets = new ContactSheetCache(),
   ) {}
 
   /** Whether `layout: "annotations"` can be used (CHEXGEN_LAYOUTS_MANIFEST is set). */
@@ -49,7 +51,10 @@ export class CohortService {
     const request: CohortRequest = { ...submitted, seed: submitted.seed ?? randomInt(0, 2 ** 31), model: this.jobs.resolveModel(submitted.model) };
     this.jobs.ensureQueueRoom(submitted.size);
     const planned = await planCohort(request, layouts, model);
-    const subjects: NewSubjectJob[] = planned.map(({ subject, masks }) => {
+    const subjects: NewSubjectJob[] = [];
+    for (const [i, { subject, masks }] of planned.entries()) {
+      // checking a subject against the model takes a few ms: the event loop gets a turn every 5 subjects
+      if (i % 5 === 4) await new Promise<void>((resolve) => setImmediate(resolve));
       const prepared = this.jobs.prepare({
         text: subject.text, sex: subject.sex, age: subject.age, view: subject.view,
         ...(subject.boxes.length > 0 ? { boxes: subject.boxes } : {}), ...(masks.length > 0 ? { masks } : {}),
@@ -57,9 +62,9 @@ export class CohortService {
         ...(request.steps !== undefined ? { steps: request.steps } : {}), ...(request.guidance !== undefined ? { guidance: request.guidance } : {}),
         ...(request.spatialGuidance !== undefined ? { spatialGuidance: request.spatialGuidance } : {}), ...(request.sampler !== undefined ? { sampler: request.sampler } : {}),
       });
-      return { jobId: randomUUID(), request: prepared.request, requestHash: prepared.requestHash, subject, progress: prepared.progress };
-    });
-    const outcome = this.store.insert({ id: randomUUID(), request, requestHash, idempotencyKey }, subjects);
+      subjects.push({ jobId: randomUUID(), request: prepared.request, requestHash: prepared.requestHash, subject, progress: prepared.progress });
+    }
+    const outcome = this.store.insert({ id: randomUUID(), request, requestHash, idempotencyKey }, subjects, this.jobs.queueLimit);
     if (outcome.created) this.jobs.notifyQueued();
     return outcome;
   }
@@ -86,14 +91,16 @@ export class CohortService {
   }
 
   /**
-   * A PNG contact sheet of the first `limit` subjects made so far (preview, boxes, labels); NOT_FOUND while none
-   * is made.
+   * A PNG contact sheet of the first `limit` subjects made so far (preview, boxes, labels) and its version (for an
+   * ETag: it changes when another subject is made); NOT_FOUND while none is made. Rendered once per version.
    */
-  async contactSheet(id: string, limit = 60): Promise<Buffer> {
+  contactSheet(id: string, limit = 60): { version: string; png: () => Promise<Buffer> } {
     const made = this.manifest(id).subjects.filter((s) => s.status === 'succeeded').slice(0, limit);
     if (made.length === 0) throw new ChexgenError('NOT_FOUND', `cohort ${id} has no image yet`, { field: 'id', status: 404 });
+    const version = createHash('sha256').update(made.map((s) => s.jobId).join(',')).digest('hex').slice(0, 32);
     const resolution = this.jobs.modelClasses.resolution;
-    const tiles = await Promise.all(made.map(async (subject) => ({ subject, resolution, preview: await this.jobs.preview(subject.jobId, 0) })));
-    return renderContactSheet(tiles);
+    const render = async (): Promise<Buffer> =>
+      renderContactSheet(await Promise.all(made.map(async (subject) => ({ subject, resolution, preview: await this.jobs.preview(subject.jobId, 0) }))));
+    return { version, png: () => this.sheets.get(id, version, render) };
   }
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { ChexgenError } from '../errors.js';
-import type { JobStore } from '../jobs/JobStore.js';
+import type { JobStore, QueueLimit } from '../jobs/JobStore.js';
+import { decodeJobRequest, encodeJobRequest } from '../jobs/jobRequestCodec.js';
 import type { JobError, JobProgress, JobResult, JobStatus, SynthesisJobRequest } from '../jobs/jobTypes.js';
 import type { Cohort, CohortProgress, CohortRequest, CohortSubject } from './cohortTypes.js';
 
@@ -27,15 +28,16 @@ type CohortRow = { id: string; request: string; request_hash: string; idempotenc
 export class CohortStore {
   private readonly db: Database.Database;
 
-  constructor(jobStore: JobStore, private readonly now: () => Date = () => new Date()) {
+  constructor(private readonly jobStore: JobStore, private readonly now: () => Date = () => new Date()) {
     this.db = jobStore.connection;
   }
 
   /**
    * Inserts a cohort and its subjects' jobs, or returns the cohort that already holds `idempotencyKey`
-   * (`created: false`); the same key with another request is IDEMPOTENCY_CONFLICT.
+   * (`created: false`); the same key with another request is IDEMPOTENCY_CONFLICT. Room for every subject in the
+   * queue (`limit`) is checked in the same transaction, so parallel submissions cannot overfill it.
    */
-  insert(cohort: { id: string; request: CohortRequest; requestHash: string; idempotencyKey: string | null }, subjects: readonly NewSubjectJob[]): { cohort: Cohort; created: boolean } {
+  insert(cohort: { id: string; request: CohortRequest; requestHash: string; idempotencyKey: string | null }, subjects: readonly NewSubjectJob[], limit: QueueLimit = {}): { cohort: Cohort; created: boolean } {
     return this.db.transaction(() => {
       if (cohort.idempotencyKey !== null) {
         const existing = this.db.prepare('SELECT * FROM cohorts WHERE idempotency_key = ?').get(cohort.idempotencyKey) as CohortRow | undefined;
@@ -48,6 +50,7 @@ export class CohortStore {
           return { cohort: this.require(existing.id), created: false };
         }
       }
+      this.jobStore.reserveQueueRoom(subjects.length, limit);
       const at = this.now().toISOString();
       this.db
         .prepare('INSERT INTO cohorts (id, request, request_hash, idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
@@ -55,7 +58,7 @@ export class CohortStore {
       const insertJob = this.db.prepare(`INSERT INTO jobs (id, kind, request, request_hash, status, progress, cohort_id, subject, created_at, updated_at)
                                          VALUES (?, 'synthesis', ?, ?, 'queued', ?, ?, ?, ?, ?)`);
       for (const s of subjects) {
-        insertJob.run(s.jobId, JSON.stringify(s.request), s.requestHash, JSON.stringify(s.progress), cohort.id, JSON.stringify(s.subject), at, at);
+        insertJob.run(s.jobId, encodeJobRequest(s.request), s.requestHash, JSON.stringify(s.progress), cohort.id, JSON.stringify(s.subject), at, at);
       }
       return { cohort: this.require(cohort.id), created: true };
     })();
@@ -96,7 +99,7 @@ export class CohortStore {
     return rows.map((r) => ({
       jobId: r.id,
       subject: JSON.parse(r.subject) as CohortSubject,
-      request: JSON.parse(r.request) as SynthesisJobRequest,
+      request: decodeJobRequest(r.request),
       status: r.status,
       results: JSON.parse(r.results) as JobResult[],
       error: r.error === null ? null : (JSON.parse(r.error) as JobError),

@@ -54,12 +54,12 @@ export async function planSubject(request: CohortRequest, index: number, layouts
   };
 }
 
-/** Every subject of a cohort, in order (a few ms each: the event loop gets a turn every 25 subjects). */
+/** Every subject of a cohort, in order (a few ms each: the event loop gets a turn every 5 subjects). */
 export async function planCohort(request: CohortRequest, layouts: LayoutSource, model: ModelClasses): Promise<PlannedSubject[]> {
   const subjects: PlannedSubject[] = [];
   for (let i = 0; i < request.size; i++) {
     subjects.push(await planSubject(request, i, layouts, model));
-    if (i % 25 === 24) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (i % 5 === 4) await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return subjects;
 }

@@ -48,19 +48,21 @@ export async function openJobSystem(config: Config, logger: Logger, options: { m
     runner = new JobRunner({
       store: jobStore, metrics, logger, concurrency: config.concurrency, maxAttempts: config.jobMaxAttempts,
       deliveryTimeoutMs: config.deliveryTimeoutSeconds * 1000, maxRetryDelayMs: options.maxRetryDelayMs, pollIntervalMs: options.pollIntervalMs,
-      deps: { model, outbox: new Outbox(outboxDir(config)), sink: storeSink(store), previewDir, software: { name: 'chexgen', version: CHEXGEN_VERSION } },
+      deps: { model, outbox: new Outbox(outboxDir(config), { log }), sink: storeSink(store), previewDir, software: { name: 'chexgen', version: CHEXGEN_VERSION } },
     });
     const jobs = new JobService(jobStore, runner, model, metrics, { maxQueuedJobs: config.maxQueuedJobs, previewDir });
     const annotations = config.layoutsManifest === '' ? undefined : loadAnnotationLayouts(config.layoutsManifest, config.layoutsSplit);
     if (annotations !== undefined) logger.info({ manifest: config.layoutsManifest, rows: annotations.rows }, 'cohort layouts: annotations available');
     const cohorts = new CohortService(new CohortStore(jobStore), jobs, { templates: TEMPLATE_LAYOUTS, ...(annotations !== undefined ? { annotations } : {}) });
     runner.start();
+    const purge = purgeSegMasksPeriodically(jobStore, config.segMaskRetentionDays, logger);
     let closing: Promise<void> | undefined;
     const [openRunner, openJobStore] = [runner, jobStore];
     return {
       store, storeDescription: description, model, jobs, cohorts, layouts: annotations !== undefined ? ['templates', 'annotations'] : ['templates'],
       close: () => {
         closing ??= (async () => {
+          clearInterval(purge);
           await openRunner.stop();
           await model.runtime.dispose();
           openJobStore.close();
@@ -74,4 +76,21 @@ export async function openJobSystem(config: Config, logger: Logger, options: { m
     jobStore?.close();
     throw error;
   }
+}
+
+/**
+ * Purges SEG-derived mask pixels from jobs that ended more than `days` ago (see JobStore.purgeSegMasks), now and every
+ * hour; a failure is logged and tried again at the next round.
+ */
+function purgeSegMasksPeriodically(store: JobStore, days: number, logger: Logger): NodeJS.Timeout {
+  const purge = (): void => {
+    try {
+      const purged = store.purgeSegMasks(new Date(Date.now() - days * 24 * 3600 * 1000));
+      if (purged > 0) logger.info({ jobs: purged, retentionDays: days }, 'purged SEG mask pixels past their retention from jobs.sqlite');
+    } catch (error) {
+      logger.warn({ err: error }, 'could not purge SEG mask pixels; tried again in an hour');
+    }
+  };
+  purge();
+  return setInterval(purge, 3600 * 1000).unref();
 }

@@ -21,8 +21,14 @@ export const CONFIG_KEYS = {
   spinning: { env: 'CHEXGEN_SPINNING', default: 'false', doc: 'let onnxruntime threads spin between ops (faster on an idle machine; turn off when other work shares the cores)' },
   host: { env: 'HOST', default: '127.0.0.1', doc: 'address `chexgen serve` listens on; anything but loopback requires CHEXGEN_API_TOKEN' },
   port: { env: 'PORT', default: '8080', doc: 'TCP port of `chexgen serve` (0 = any free port)' },
+  allowedHosts: { env: 'CHEXGEN_ALLOWED_HOSTS', default: '', doc: 'host names the server answers to besides loopback ones (localhost, 127.0.0.1, [::1]), comma-separated, e.g. `viewer.lan`; without a token only these and loopback names are served (against DNS rebinding); with a token and this empty, any well-formed Host is served' },
   apiToken: { env: 'CHEXGEN_API_TOKEN', default: '', doc: 'bearer token (at least 16 characters) required on /api and /metrics (`Authorization: Bearer <token>`) when set; must be set when HOST is not loopback' },
+  sessionTtlSeconds: { env: 'CHEXGEN_SESSION_TTL_S', default: '43200', doc: 'how long a browser sign-in (/login) lasts; sessions also end at POST /logout and when the server restarts' },
+  cookieSecure: { env: 'CHEXGEN_COOKIE_SECURE', default: 'auto', doc: 'mark the session cookie `Secure`: auto (when the browser came over TLS, here or as `X-Forwarded-Proto: https` from a TLS proxy in front), always, never' },
+  loginAttemptsPerMinute: { env: 'CHEXGEN_LOGIN_ATTEMPTS_PER_MINUTE', default: '10', doc: 'sign-in attempts (POST /login) one client address may make per minute; more get 429 with Retry-After' },
   logLevel: { env: 'CHEXGEN_LOG_LEVEL', default: 'info', doc: 'server log level: debug, info, warn, error' },
+  maxConnections: { env: 'CHEXGEN_MAX_CONNECTIONS', default: '256', doc: 'most open TCP connections of `chexgen serve` (event streams and keep-alive ones included); more are closed at once' },
+  maxEventStreams: { env: 'CHEXGEN_MAX_EVENT_STREAMS', default: '64', doc: 'most open server-sent event streams (/syntheses/{id}/events, /cohorts/{id}/events) together; more get 429 TOO_MANY_REQUESTS' },
   concurrency: { env: 'CHEXGEN_CONCURRENCY', default: '1', doc: 'synthesis jobs run at the same time (they share the one loaded model)' },
   maxQueuedJobs: { env: 'CHEXGEN_MAX_QUEUED_JOBS', default: '1000', doc: 'queued jobs beyond which new submissions get 503 UNAVAILABLE' },
   jobMaxAttempts: { env: 'CHEXGEN_JOB_MAX_ATTEMPTS', default: '3', doc: 'a job found interrupted by a crash after this many starts is marked failed instead of queued again' },
@@ -32,11 +38,19 @@ export const CONFIG_KEYS = {
   maxBoxes: { env: 'CHEXGEN_MAX_BOXES', default: '64', doc: 'most boxes per request (at most 64)' },
   maxMasks: { env: 'CHEXGEN_MAX_MASKS', default: '16', doc: 'most masks per request (at most 16)' },
   maxMaskPixels: { env: 'CHEXGEN_MAX_MASK_PIXELS', default: '16777216', doc: 'most pixels (width x height) of one mask' },
+  maxMaskRuns: { env: 'CHEXGEN_MAX_MASK_RUNS', default: '100000', doc: 'most runs (changes between inside and outside, row-major) of one mask; a real anatomy mask has a few per row, a checkerboard "mask bomb" one per pixel' },
+  maxRequestMaskPixels: { env: 'CHEXGEN_MAX_REQUEST_MASK_PIXELS', default: '67108864', doc: 'most mask pixels of one request, all masks together (what decoding them costs in memory, in bytes)' },
   maxCount: { env: 'CHEXGEN_MAX_COUNT', default: '16', doc: 'most images per synthesis request (at most 64)' },
   maxSteps: { env: 'CHEXGEN_MAX_STEPS', default: '100', doc: 'most sampling steps per image (at most 200)' },
   maxCohortSize: { env: 'CHEXGEN_MAX_COHORT_SIZE', default: '1000', doc: 'most subjects per cohort request (each is one queued job, so CHEXGEN_MAX_QUEUED_JOBS also applies)' },
+  segMaskRetentionDays: { env: 'CHEXGEN_SEG_MASK_RETENTION_DAYS', default: '30', doc: 'days the pixels of masks read from a SEG in the store (perhaps a real patient\'s) stay in jobs.sqlite after their job ended; then they are purged (label and size stay); 0 = as soon as the job ends (checked at start and hourly)' },
   layoutsManifest: { env: 'CHEXGEN_LAYOUTS_MANIFEST', default: '', doc: 'CSV manifest of real annotations (columns id, split, mask_file, mask_channels; the layout of the training data) that cohorts with `layout: "annotations"` draw masks from; empty = templates only' },
   layoutsSplit: { env: 'CHEXGEN_LAYOUTS_SPLIT', default: 'train', doc: 'rows of CHEXGEN_LAYOUTS_MANIFEST whose `split` column has this value are used' },
+  dicomWebStow: { env: 'CHEXGEN_DICOMWEB_STOW', default: 'true', doc: 'let clients store objects through /dicom-web (STOW-RS on /studies, e.g. a SEG drawn in the viewer); false = the DICOMweb routes are read-only' },
+  maxPixelBytes: { env: 'CHEXGEN_MAX_PIXEL_BYTES', default: '1073741824', doc: 'largest decoded Pixel Data of one instance the embedded store accepts (NumberOfFrames x Rows x Columns x SamplesPerPixel x BitsAllocated / 8); each header is also held to the Pixel Data really sent' },
+  maxStowBytes: { env: 'CHEXGEN_MAX_STOW_BYTES', default: '536870912', doc: 'largest STOW-RS body the embedded store accepts through /dicom-web; bodies are streamed to a temp file under the store, larger ones are cut off with 413' },
+  storeQuotaBytes: { env: 'CHEXGEN_STORE_QUOTA_BYTES', default: '0', doc: 'most bytes the embedded store may hold (uploads and deliveries beyond it get 507 STORAGE_FULL); 0 = no quota' },
+  diskReserveBytes: { env: 'CHEXGEN_DISK_RESERVE_BYTES', default: '1073741824', doc: 'free bytes every embedded-store write must leave on its disk (else 507 STORAGE_FULL), so uploads cannot fill the disk the job database and the outbox live on' },
 } as const;
 
 const schema = z.object({
@@ -55,8 +69,17 @@ const schema = z.object({
   spinning: z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),
   host: z.string().min(1),
   port: z.coerce.number().int().min(0).max(65535),
+  allowedHosts: z
+    .string()
+    .transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?$|^\[[0-9a-f:.]{2,45}\]$/, 'host names without ports, comma-separated'))),
   apiToken: z.string().refine((t) => t === '' || t.length >= 16, 'must be at least 16 characters'),
+  sessionTtlSeconds: z.coerce.number().int().min(60).max(30 * 24 * 3600),
+  cookieSecure: z.enum(['auto', 'always', 'never', 'true', 'false']).transform((s) => (s === 'true' ? 'always' : s === 'false' ? 'never' : s)),
+  loginAttemptsPerMinute: z.coerce.number().int().min(1).max(10_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+  maxConnections: z.coerce.number().int().min(4).max(1_000_000),
+  maxEventStreams: z.coerce.number().int().min(1).max(100_000),
   concurrency: z.coerce.number().int().min(1).max(64),
   maxQueuedJobs: z.coerce.number().int().min(1),
   jobMaxAttempts: z.coerce.number().int().min(1).max(100),
@@ -67,11 +90,19 @@ const schema = z.object({
   maxBoxes: z.coerce.number().int().min(0).max(64),
   maxMasks: z.coerce.number().int().min(0).max(16),
   maxMaskPixels: z.coerce.number().int().min(1).max(8192 * 8192),
+  maxMaskRuns: z.coerce.number().int().min(1).max(8192 * 8192 + 1),
+  maxRequestMaskPixels: z.coerce.number().int().min(1).max(16 * 8192 * 8192),
   maxCount: z.coerce.number().int().min(1).max(64),
   maxSteps: z.coerce.number().int().min(1).max(200),
   maxCohortSize: z.coerce.number().int().min(1).max(100_000),
+  segMaskRetentionDays: z.coerce.number().min(0).max(36_500),
   layoutsManifest: z.string(),
   layoutsSplit: z.string().min(1),
+  dicomWebStow: z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),
+  maxPixelBytes: z.coerce.number().int().min(1024),
+  maxStowBytes: z.coerce.number().int().min(1024),
+  storeQuotaBytes: z.coerce.number().int().min(0),
+  diskReserveBytes: z.coerce.number().int().min(0),
 });
 
 /** The typed, validated settings. */
@@ -90,9 +121,16 @@ export type Config = {
   /** Listen address of the server; not loopback => apiToken required. */
   host: string;
   port: number;
+  /** Host names served besides loopback ones (lower case, no ports). */
+  allowedHosts: string[];
   /** '' = no token (allowed on loopback only). */
   apiToken: string;
+  sessionTtlSeconds: number;
+  cookieSecure: 'auto' | 'always' | 'never';
+  loginAttemptsPerMinute: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  maxConnections: number;
+  maxEventStreams: number;
   concurrency: number;
   maxQueuedJobs: number;
   jobMaxAttempts: number;
@@ -102,12 +140,26 @@ export type Config = {
   maxBoxes: number;
   maxMasks: number;
   maxMaskPixels: number;
+  maxMaskRuns: number;
+  maxRequestMaskPixels: number;
   maxCount: number;
   maxSteps: number;
   maxCohortSize: number;
+  /** Days SEG-derived mask pixels stay in jobs.sqlite after their job ended. */
+  segMaskRetentionDays: number;
   /** '' = no annotation layouts (cohorts use templates only). */
   layoutsManifest: string;
   layoutsSplit: string;
+  /** Whether STOW-RS passes through /dicom-web. */
+  dicomWebStow: boolean;
+  /** Largest decoded Pixel Data of one instance in the embedded store. */
+  maxPixelBytes: number;
+  /** Largest STOW-RS body of the embedded store. */
+  maxStowBytes: number;
+  /** Most bytes of the embedded store; 0 = no quota. */
+  storeQuotaBytes: number;
+  /** Free bytes embedded-store writes must leave on the disk. */
+  diskReserveBytes: number;
 };
 
 /**

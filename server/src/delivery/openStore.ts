@@ -16,7 +16,7 @@ export async function openDicomStore(config: Config, log?: PacsLog): Promise<{ s
     return { store: new DicomWebClient({ baseUrl: config.pacsUrl, auth, log }), description: `PACS ${url.toString()}` };
   }
   const dir = join(config.dataDir, 'store');
-  return { store: await EmbeddedStore.open({ dataDir: dir, log }), description: `embedded store ${dir}` };
+  return { store: await EmbeddedStore.open({ dataDir: dir, log, maxPixelBytes: config.maxPixelBytes, quotaBytes: config.storeQuotaBytes, reserveBytes: config.diskReserveBytes }), description: `embedded store ${dir}` };
 }
 
 /** Where the outbox keeps undelivered objects. */

@@ -3,9 +3,12 @@ import type { Logger } from 'pino';
 import type { CohortService } from '../cohorts/CohortService.js';
 import type { JobService } from '../jobs/JobService.js';
 import { errorMiddleware, notFoundHandler } from './errorMiddleware.js';
+import { hostPolicy, requireAllowedHost } from './hostCheck.js';
 import { requestLogger } from './requestLogger.js';
-import { loginRoutes, viewerGate } from './loginRoutes.js';
-import { requireApiToken } from './requireApiToken.js';
+import { loginRoutes, viewerGate, type CookieSecurity } from './loginRoutes.js';
+import { RateLimiter } from './RateLimiter.js';
+import { isAuthorized, requireApiToken, type Auth } from './requireApiToken.js';
+import { SessionStore } from './SessionStore.js';
 import { apiRoutes } from './routes/apiRoutes.js';
 import { healthRoutes, type Readiness } from './routes/healthRoutes.js';
 import { metricsRoutes } from './routes/metricsRoutes.js';
@@ -24,6 +27,12 @@ export type AppDeps = {
   maxBodyBytes: number;
   /** '' = no token; otherwise required as a bearer token on /api and /metrics. */
   apiToken: string;
+  /** Host names served besides loopback ones (CHEXGEN_ALLOWED_HOSTS); see hostCheck.ts. */
+  allowedHosts?: readonly string[];
+  /** Most open event streams (CHEXGEN_MAX_EVENT_STREAMS, default 64). */
+  maxEventStreams?: number;
+  /** Browser sign-in (with a token): session lifetime, cookie `Secure`, attempts per minute and address. */
+  signIn?: { sessionTtlSeconds: number; cookieSecure: CookieSecurity; attemptsPerMinute: number };
   logger: Logger;
   sseHeartbeatMs?: number;
   /** Reads SEG masks from the store for `masks: [{ seg }]`; without it such masks are refused. */
@@ -44,24 +53,28 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLogger(deps.logger));
+  // First of all: a Host this server does not answer to (DNS rebinding in loopback mode) gets nothing, not even probes.
+  app.use(requireAllowedHost(hostPolicy(deps.allowedHosts ?? [], deps.apiToken)));
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
     next();
   });
 
-  app.use(healthRoutes(deps.readiness));
+  const signIn = deps.signIn ?? { sessionTtlSeconds: 12 * 3600, cookieSecure: 'auto', attemptsPerMinute: 10 };
+  const authState: Auth = { token: deps.apiToken, sessions: new SessionStore({ ttlMs: signIn.sessionTtlSeconds * 1000 }) };
+  app.use(healthRoutes(deps.readiness, (req) => isAuthorized(req, authState)));
 
   // ---- MOUNT POINT: DICOMweb reverse proxy (/dicom-web, /wado) --------------------------------------------------
   // Built by server/src/http/dicomWebProxy.ts and passed in deps.mounts. It streams request bodies (STOW), so it
   // MUST stay here, before any body parser. It shares the job runner's EmbeddedStore when no PACS is configured.
   // With a token (always when bound beyond loopback) the images need it too: they are the sensitive part.
-  const auth = requireApiToken(deps.apiToken);
+  const auth = requireApiToken(authState);
   if (deps.mounts?.dicomWeb !== undefined) app.use('/dicom-web', auth, deps.mounts.dicomWeb);
   if (deps.mounts?.wado !== undefined) app.use('/wado', auth, deps.mounts.wado);
   // -----------------------------------------------------------------------------------------------------------------
 
   app.use('/api/v1', auth, express.json({ limit: deps.maxBodyBytes }),
-    apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation }));
+    apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation, logger: deps.logger, maxEventStreams: deps.maxEventStreams }));
   app.use('/api', notFoundHandler());
   app.use('/metrics', auth);
   app.use(metricsRoutes(deps.jobs));
@@ -69,7 +82,10 @@ export function createApp(deps: AppDeps): Express {
   // ---- MOUNT POINT: OHIF viewer (/) and plugin bundles (/plugins/) ------------------------------------------------
   // Built by server/src/http/viewer/ and passed in deps.mounts. Last, because it answers unknown GET paths with the
   // viewer's index.html (single-page app); the API, probes, metrics and DICOMweb routes above take precedence.
-  if (deps.apiToken !== '') app.use(loginRoutes(deps.apiToken), viewerGate(deps.apiToken));
+  if (deps.apiToken !== '') {
+    const attempts = new RateLimiter({ limit: signIn.attemptsPerMinute, windowMs: 60_000 });
+    app.use(loginRoutes(authState, { secureCookie: signIn.cookieSecure, attempts }), viewerGate(authState));
+  }
   if (deps.mounts?.viewer !== undefined) app.use(deps.mounts.viewer);
   // -----------------------------------------------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { Config } from '../config/loadConfig.js';
 import { ChexgenError } from '../errors.js';
+import { isHostHeader } from '../pacs/hostHeader.js';
+import { checkDicomWebRequest, type DicomWebAllowlistOptions, type DicomWebRoot } from './dicomWebAllowlist.js';
 import {
   EmbeddedStore,
   createEmbeddedDicomWebRouter,
@@ -29,34 +31,28 @@ export type DicomWebProxyOptions = {
   connectTimeoutMs?: number;
   /** Longest silence on the PACS socket while a request is in flight (default 120 s); then 504 or a cut stream. */
   idleTimeoutMs?: number;
+  /** Which DICOMweb surface this proxy serves: `dicom-web` (QIDO/WADO-RS/STOW, the default) or `wado` (WADO-URI). */
+  root?: DicomWebRoot;
+  /** Whether STOW-RS passes (`POST /studies[/{study}]`; default true, CHEXGEN_DICOMWEB_STOW). */
+  allowStow?: boolean;
   log?: PacsLog;
 };
 
 /** A mounted proxy: the request handler plus what it forwards to and a way to drop its pooled connections. */
 export type DicomWebProxy = DicomWebHandler & { readonly target: string; close(): void };
 
-/** A Host header value safe to repeat in `Forwarded`: name or IPv4 or [IPv6], optional port. */
-const HOST_PATTERN = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
-/** The methods DICOMweb needs (QIDO/WADO: GET, HEAD; STOW: POST); anything else is refused with 405. */
-const METHODS = new Set(['GET', 'HEAD', 'POST']);
-/** Request headers never forwarded: hop-by-hop ones, client credentials, and forwarding info we set ourselves. */
-const DROPPED_REQUEST_HEADERS = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'expect',
-  'authorization',
-  'cookie',
-  'forwarded',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-  'x-forwarded-port',
+/**
+ * The only client request headers forwarded: content negotiation, the STOW body's type and length, and cache
+ * validators. Everything else (credentials, cookies, hop-by-hop and forwarding headers, method overrides, vendor
+ * extensions the PACS might act on) stays here; Host and the forwarding headers are set by the proxy itself.
+ */
+const FORWARDED_REQUEST_HEADERS = new Set([
+  'accept',
+  'accept-encoding',
+  'content-type',
+  'content-length',
+  'if-none-match',
+  'if-modified-since',
 ]);
 /** Response headers never passed back: hop-by-hop ones, upstream cookies and auth challenges (the PACS login is ours). */
 const DROPPED_RESPONSE_HEADERS = new Set([
@@ -74,9 +70,13 @@ const DROPPED_RESPONSE_HEADERS = new Set([
 
 /**
  * A reverse proxy to ONE configured DICOMweb root, for `app.use('/dicom-web', proxy)` (and, with Orthanc's WADO-URI
- * root as target, `app.use('/wado', wadoProxy)`). The target is fixed here; a request can only choose the path below
- * it, and {@link normaliseProxyPath} refuses dot segments, encoded slashes and backslashes, control characters and
- * absolute URLs with 400 before anything is sent. The Host header is kept (`changeOrigin: false`) and repeated in a
+ * root as target and `root: 'wado'`, `app.use('/wado', wadoProxy)`). The target is fixed here; a request can only
+ * choose the path below it, and {@link normaliseProxyPath} refuses dot segments, encoded slashes and backslashes,
+ * control characters and absolute URLs with 400 before anything is sent. Then the allowlist
+ * ({@link checkDicomWebRequest}) lets through only the DICOMweb resources a viewer needs, with their methods and query
+ * keys, and refuses method overrides (`X-HTTP-Method-Override`, `?_method=`), which Orthanc would honour: the rest of
+ * the PACS (Orthanc's `/dicom-web/servers` peer API: add or delete peers, fetch any URL, send studies out) stays
+ * unreachable. Only content-negotiation, body and cache-validator headers are forwarded. The Host header is kept (`changeOrigin: false`) and repeated in a
  * `Forwarded: proto=...;host=...` header: Orthanc builds BulkDataURIs from them, so they point back through this
  * origin, with https when the browser used it (TLS here, or `X-Forwarded-Proto: https` from a proxy in front).
  * This holds when the PACS's DICOMweb root path equals our mount path (`/dicom-web` on both, Orthanc's default).
@@ -113,19 +113,18 @@ export function createDicomWebProxy(options: DicomWebProxyOptions): DicomWebProx
   const idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
   const origin = target.origin;
 
+  const root = options.root ?? 'dicom-web';
+  const allowStow = options.allowStow ?? true;
+
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const method = req.method ?? 'GET';
-    if (!METHODS.has(method)) {
-      req.resume();
-      res.setHeader('Allow', [...METHODS].join(', '));
-      const message = `method ${method} is not proxied to the PACS`;
-      return sendError(res, new ChexgenError('INVALID_FIELD', message, { field: 'method', status: 405 }));
-    }
     let path: string;
     try {
       path = normaliseProxyPath(req.url ?? '/');
+      checkDicomWebRequest(method, path, req.headers, { root, allowStow });
     } catch (error) {
       req.resume();
+      if (error instanceof ChexgenError && error.status === 405) res.setHeader('Allow', allowStow && root === 'dicom-web' ? 'GET, HEAD, POST' : 'GET, HEAD');
       return sendError(res, error instanceof Error ? error : new Error(String(error)));
     }
     if (req.readableEnded && hasBody(req)) {
@@ -137,7 +136,7 @@ export function createDicomWebProxy(options: DicomWebProxyOptions): DicomWebProx
     const query = queryAt === -1 ? '' : path.slice(queryAt);
     // `/wado?requestType=WADO...` arrives as `/?...` below the mount and must reach `<root>?...`, not `<root>/?...`.
     const upstreamPath = `${pathname === '/' && basePath !== '' ? basePath : basePath + pathname}${query}`;
-    const headers = forwardedRequestHeaders(req, authorization);
+    const headers = forwardedRequestHeaders(req, authorization, target.host);
 
     const forward = (retried: boolean): void => {
       const upstream = send({
@@ -248,9 +247,10 @@ export type DicomWebRoute = {
  * store the jobs write to: two EmbeddedStore instances on one folder keep separate indexes.
  */
 export async function createDicomWebRoute(
-  config: Pick<Config, 'pacsUrl' | 'pacsUser' | 'pacsPassword' | 'pacsToken' | 'dataDir'>,
+  config: Pick<Config, 'pacsUrl' | 'pacsUser' | 'pacsPassword' | 'pacsToken' | 'dataDir'> & Partial<Pick<Config, 'dicomWebStow' | 'maxPixelBytes' | 'maxStowBytes' | 'storeQuotaBytes' | 'diskReserveBytes'>>,
   deps: { embeddedStore?: EmbeddedStore; log?: PacsLog; connectTimeoutMs?: number; idleTimeoutMs?: number } = {},
 ): Promise<DicomWebRoute> {
+  const allowStow = config.dicomWebStow ?? true;
   if (config.pacsUrl !== '') {
     const auth: DicomWebAuth | undefined =
       config.pacsToken !== ''
@@ -258,9 +258,9 @@ export async function createDicomWebRoute(
         : config.pacsUser !== ''
           ? { kind: 'basic', username: config.pacsUser, password: config.pacsPassword }
           : undefined;
-    const common = { auth, log: deps.log, connectTimeoutMs: deps.connectTimeoutMs, idleTimeoutMs: deps.idleTimeoutMs };
-    const dicomWeb = createDicomWebProxy({ target: config.pacsUrl, ...common });
-    const wado = createDicomWebProxy({ target: siblingWadoUrl(config.pacsUrl), ...common });
+    const common = { auth, log: deps.log, connectTimeoutMs: deps.connectTimeoutMs, idleTimeoutMs: deps.idleTimeoutMs, allowStow };
+    const dicomWeb = createDicomWebProxy({ target: config.pacsUrl, root: 'dicom-web', ...common });
+    const wado = createDicomWebProxy({ target: siblingWadoUrl(config.pacsUrl), root: 'wado', ...common });
     return {
       dicomWeb,
       wado,
@@ -273,9 +273,9 @@ export async function createDicomWebRoute(
     };
   }
   const dir = join(config.dataDir, 'store');
-  const store = deps.embeddedStore ?? (await EmbeddedStore.open({ dataDir: dir, log: deps.log }));
+  const store = deps.embeddedStore ?? (await EmbeddedStore.open({ dataDir: dir, log: deps.log, maxPixelBytes: config.maxPixelBytes, quotaBytes: config.storeQuotaBytes, reserveBytes: config.diskReserveBytes }));
   return {
-    dicomWeb: createEmbeddedDicomWebRouter(store, { log: deps.log }),
+    dicomWeb: withAllowlist(createEmbeddedDicomWebRouter(store, { log: deps.log, maxBodyBytes: config.maxStowBytes }), { root: 'dicom-web', allowStow }),
     wado: (req, res) => {
       req.resume();
       sendError(
@@ -293,6 +293,20 @@ export async function createDicomWebRoute(
   };
 }
 
+/** The embedded store's router behind the same allowlist as the proxy, so both answer the same requests. */
+function withAllowlist(handler: DicomWebHandler, options: DicomWebAllowlistOptions): DicomWebHandler {
+  return (req, res, next) => {
+    try {
+      checkDicomWebRequest(req.method ?? 'GET', normaliseProxyPath(req.url ?? '/'), req.headers, options);
+    } catch (error) {
+      req.resume();
+      if (next !== undefined) return next(error);
+      return sendError(res, error instanceof Error ? error : new Error(String(error)));
+    }
+    handler(req, res, next);
+  };
+}
+
 /** Orthanc's WADO-URI root beside its DICOMweb root: `http://h:8042/dicom-web` -> `http://h:8042/wado`. */
 export function siblingWadoUrl(dicomWebUrl: string): string {
   const url = new URL(dicomWebUrl);
@@ -302,15 +316,10 @@ export function siblingWadoUrl(dicomWebUrl: string): string {
   return url.toString();
 }
 
-function forwardedRequestHeaders(req: IncomingMessage, authorization: string | undefined): OutgoingHttpHeaders {
-  const named = String(req.headers.connection ?? '')
-    .toLowerCase()
-    .split(',')
-    .map((h) => h.trim());
+function forwardedRequestHeaders(req: IncomingMessage, authorization: string | undefined, targetHost: string): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || DROPPED_REQUEST_HEADERS.has(name) || named.includes(name)) continue;
-    headers[name] = value;
+    if (value !== undefined && FORWARDED_REQUEST_HEADERS.has(name)) headers[name] = value;
   }
   // The scheme the browser used: a TLS socket, or what a TLS-terminating proxy in front of us says (http/https only).
   const claimed = String(req.headers['x-forwarded-proto'] ?? '')
@@ -322,7 +331,9 @@ function forwardedRequestHeaders(req: IncomingMessage, authorization: string | u
   const host = req.headers.host ?? '';
   headers['x-forwarded-proto'] = proto;
   if (req.socket.remoteAddress !== undefined) headers['x-forwarded-for'] = req.socket.remoteAddress;
-  if (HOST_PATTERN.test(host)) {
+  // The client's Host stays (Orthanc builds BulkDataURIs from it) when it is a well-formed host[:port]; else the PACS's.
+  headers.host = isHostHeader(host) ? host : targetHost;
+  if (isHostHeader(host)) {
     headers['x-forwarded-host'] = host;
     // Orthanc's DICOMweb plugin (1.7) builds BulkDataURIs from `Forwarded` (it ignores X-Forwarded-*) and does not
     // unquote it, so the host goes in bare; only a well-formed host:port gets there.

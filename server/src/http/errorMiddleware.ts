@@ -16,6 +16,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   PAYLOAD_TOO_LARGE: 413,
   UNAVAILABLE: 503,
+  FORBIDDEN: 403,
+  TOO_MANY_REQUESTS: 429,
+  STORAGE_FULL: 507,
 };
 
 /** The shape of body-parser's errors (http-errors with a `type`). */

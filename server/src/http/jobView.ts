@@ -22,7 +22,7 @@ export function jobView(job: Job) {
     progress: job.progress,
     results: job.results.map((r) => resultView(job.id, r)),
     error: job.error,
-    request: { ...request, ...(masks !== undefined ? { masks: masks.map((m) => ({ label: m.label, width: m.width, height: m.height })) } : {}) },
+    request: { ...request, ...(masks !== undefined ? { masks: masks.map((m) => ({ label: m.label, width: m.width, height: m.height, ...(m.source !== undefined ? { source: m.source } : {}), ...(m.purged ? { purged: true } : {}) })) } : {}) },
     idempotencyKey: job.idempotencyKey,
     cancelRequested: job.cancelRequested,
     attempts: job.attempts,

@@ -85,21 +85,25 @@ export async function startServer(config: Config, logger: Logger, options: Start
     const checkStore = storeCheck(store, description);
     const limits = {
       maxTextLength: config.maxTextLength, maxBoxes: config.maxBoxes, maxMasks: config.maxMasks, maxMaskPixels: config.maxMaskPixels,
+      maxMaskRuns: config.maxMaskRuns, maxRequestMaskPixels: config.maxRequestMaskPixels,
       maxCount: config.maxCount, maxSteps: config.maxSteps, maxCohortSize: config.maxCohortSize,
     };
     const app = createApp({
       jobs, cohorts, logger, limits,
-      readSegmentation: (studyUid, seriesUid, field) => readStudySegmentation(store, studyUid, seriesUid, field), maxBodyBytes: config.maxBodyBytes, apiToken: config.apiToken, sseHeartbeatMs: options.sseHeartbeatMs,
+      readSegmentation: (studyUid, seriesUid, field) => readStudySegmentation(store, studyUid, seriesUid, field, { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks }), maxBodyBytes: config.maxBodyBytes, apiToken: config.apiToken, allowedHosts: config.allowedHosts,
+      maxEventStreams: config.maxEventStreams,
+      signIn: { sessionTtlSeconds: config.sessionTtlSeconds, cookieSecure: config.cookieSecure, attemptsPerMinute: config.loginAttemptsPerMinute }, sseHeartbeatMs: options.sseHeartbeatMs,
       models: summarise(listed, model.manifest.name, system.layouts),
       readiness: async () => ({
         model: { ok: true, detail: `${model.manifest.name} ${model.manifest.version} on ${model.runtime.executionProvider}` },
         store: await checkStore(),
-        database: { ok: jobs.databaseReady() },
+        database: jobs.databaseCheck(),
         runner: { ok: jobs.accepting },
       }),
       mounts: await options.mounts?.({ store, embeddedStore: store instanceof EmbeddedStore ? store : undefined }),
     });
     const listening = app.listen(config.port, config.host);
+    listening.maxConnections = config.maxConnections; // beyond it, new sockets are closed at once
     server = listening;
     await new Promise<void>((resolve, reject) => {
       listening.once('listening', resolve);

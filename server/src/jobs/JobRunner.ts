@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { ChexgenError } from '../errors.js';
 import { SynthesisCanceledError } from '../synthesis/synthesize.js';
 import type { JobMetrics } from './JobMetrics.js';
+import { jobErrorOf } from './jobErrorOf.js';
 import type { JobStore } from './JobStore.js';
 import { isFinal, type Job, type JobEvent, type JobProgress } from './jobTypes.js';
 import { runSynthesisJob, type SynthesisJobDeps } from './runSynthesisJob.js';
@@ -135,8 +135,19 @@ export class JobRunner {
       } catch (error) {
         this.options.logger.error({ err: error, slot }, 'job runner: cannot claim a job');
       }
-      if (job === undefined) await this.idle();
-      else await this.execute(job);
+      if (job === undefined) {
+        await this.idle();
+        continue;
+      }
+      try {
+        await this.execute(job);
+      } catch (error) {
+        // execute() records outcomes itself; this is a failure to record one (e.g. SQLITE_FULL). The job stays as
+        // the database has it (running: the next start requeues it); the loop goes on with the next one.
+        this.options.logger.error({ err: error, jobId: job.id, slot }, 'job runner: could not record a job\'s outcome; the loop goes on');
+        this.running.delete(job.id);
+        await this.idle();
+      }
     }
   }
 
@@ -184,6 +195,7 @@ export class JobRunner {
           this.emit({ type: 'result', jobId: job.id, result });
         },
         onImageDone: (ms) => metrics.recordImage(ms),
+        log: (level, message, fields) => log[level](fields ?? {}, message),
       });
       const { count, steps } = entry.progress;
       store.finish(job.id, 'succeeded', null, { image: count - 1, count, step: steps, steps, fraction: 1 });
@@ -199,12 +211,11 @@ export class JobRunner {
           store.finish(job.id, 'canceled');
           log.info('job canceled');
         }
-      } else if (error instanceof ChexgenError) {
-        store.finish(job.id, 'failed', error.toJSON());
-        log.warn({ err: error }, 'job failed');
       } else {
-        store.finish(job.id, 'failed', { code: 'INTERNAL', message: `internal error: ${error instanceof Error ? error.message : String(error)}` });
-        log.error({ err: error }, 'job failed with an internal error');
+        const failure = jobErrorOf(error);
+        if (failure.code === 'INTERNAL') log.error({ err: error }, 'job failed with an internal error');
+        else log.warn({ err: error, code: failure.code }, 'job failed');
+        store.finish(job.id, 'failed', failure);
       }
     } finally {
       this.running.delete(job.id);

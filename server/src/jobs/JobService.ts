@@ -42,9 +42,7 @@ export class JobService {
    */
   submit(submitted: SubmittedSynthesis, idempotencyKey: string | null): { job: Job; created: boolean } {
     const { request, requestHash, progress } = this.prepare(submitted);
-    const replay = idempotencyKey !== null && this.store.findByIdempotencyKey(idempotencyKey) !== undefined;
-    if (!replay) this.ensureQueueRoom(1);
-    const outcome = this.store.insert({ id: randomUUID(), request, requestHash, idempotencyKey, progress });
+    const outcome = this.store.insert({ id: randomUUID(), request, requestHash, idempotencyKey, progress }, { maxQueuedJobs: this.options.maxQueuedJobs });
     if (outcome.created) this.runner.notify();
     return outcome;
   }
@@ -73,12 +71,17 @@ export class JobService {
     return resolved;
   }
 
-  /** Throws UNAVAILABLE (503) when `jobs` more queued jobs would pass CHEXGEN_MAX_QUEUED_JOBS. */
+  /**
+   * Throws UNAVAILABLE (503) when `jobs` more queued jobs would pass CHEXGEN_MAX_QUEUED_JOBS now: an early answer
+   * before costly planning. The binding check is the one the insert makes in its transaction ({@link queueLimit}).
+   */
   ensureQueueRoom(jobs: number): void {
-    const queued = this.store.countByStatus().queued;
-    if (queued + jobs > this.options.maxQueuedJobs) {
-      throw new ChexgenError('UNAVAILABLE', `the queue is full: ${queued} jobs wait and ${jobs} more would pass ${this.options.maxQueuedJobs} (CHEXGEN_MAX_QUEUED_JOBS); try again later`, { status: 503 });
-    }
+    this.store.reserveQueueRoom(jobs, this.queueLimit);
+  }
+
+  /** The queue limit inserts must respect (CHEXGEN_MAX_QUEUED_JOBS). */
+  get queueLimit(): { maxQueuedJobs: number } {
+    return { maxQueuedJobs: this.options.maxQueuedJobs };
   }
 
   /** Wakes the runner after jobs were queued outside {@link submit} (a cohort's subjects). */
@@ -153,12 +156,12 @@ export class JobService {
     return { jobs: this.store.countByStatus(), ...this.metricsSource.snapshot() };
   }
 
-  /** Whether the job database answers. */
-  databaseReady(): boolean {
+  /** Whether the job database answers, and when not, why (for /readyz). */
+  databaseCheck(): { ok: boolean; detail?: string } {
     try {
-      return this.store.ping();
-    } catch {
-      return false;
+      return { ok: this.store.ping() };
+    } catch (error) {
+      return { ok: false, detail: `the job database does not answer: ${error instanceof Error ? error.message : String(error)}` };
     }
   }
 

@@ -80,4 +80,43 @@ describe('JobStore (SQLite in a temp dir)', () => {
     expect(() => store.requestCancel('zzz')).toThrow(/no job zzz/);
     store.close();
   });
+
+  it('when a job carries a mask of many runs, then its row stores them compactly and reads them back the same (issue 13, item 5)', async () => {
+    const { store } = await openStore();
+    const rle = [0, ...Array.from({ length: 99_999 }, () => 1)];
+    store.insert({ ...newJob('m'), request: { text: 'x', count: 1, seed: 1, model: 'm', masks: [{ label: 'heart', width: 100_000, height: 1, rle }] } });
+    const row = store.connection.prepare('SELECT length(request) AS bytes FROM jobs WHERE id = ?').get('m') as { bytes: number };
+    expect(row.bytes).toBeLessThan(2_000);
+    expect(store.get('m')?.request.masks?.[0].rle).toEqual(rle);
+    store.close();
+  });
+
+  it('when a row was written with plain run arrays (before compact masks), then it still reads', async () => {
+    const { store } = await openStore();
+    store.insert(newJob('old'));
+    const request = { text: 'x', count: 1, seed: 1, model: 'm', masks: [{ label: 'heart', width: 2, height: 2, rle: [1, 2, 1] }] };
+    store.connection.prepare('UPDATE jobs SET request = ? WHERE id = ?').run(JSON.stringify(request), 'old');
+    expect(store.get('old')?.request.masks).toEqual(request.masks);
+    store.close();
+  });
+
+  it('when masks taken from a real SEG are past their retention, then they are purged from the finished jobs only; other masks stay (issue 13)', async () => {
+    let now = new Date('2026-01-01T00:00:00Z');
+    const path = join(await mkdtemp(join(tmpdir(), 'chexgen-jobs-')), 'jobs.sqlite');
+    const store = JobStore.open(path, { now: () => now });
+    const seg = { label: 'heart', width: 2, height: 2, rle: [1, 2, 1], source: 'seg' as const };
+    const png = { label: 'right_lung', width: 2, height: 2, rle: [0, 4] };
+    const withMasks = (id: string) => ({ ...newJob(id), request: { text: 'x', count: 1, seed: 1, model: 'm', masks: [seg, png] } });
+    for (const id of ['done', 'running', 'recent']) store.insert(withMasks(id));
+    store.finish('done', 'succeeded');
+    store.claimNext(); // 'done' is final, so this claims 'running'
+    now = new Date('2026-01-20T00:00:00Z');
+    store.finish('recent', 'failed', { code: 'X', message: 'x' });
+    expect(store.purgeSegMasks(new Date('2026-01-10T00:00:00Z'))).toBe(1);
+    expect(store.get('done')?.request.masks).toEqual([{ label: 'heart', width: 2, height: 2, rle: [], source: 'seg', purged: true }, png]);
+    expect(store.get('running')?.request.masks).toEqual([seg, png]);
+    expect(store.get('recent')?.request.masks).toEqual([seg, png]);
+    expect(store.purgeSegMasks(new Date('2026-01-10T00:00:00Z'))).toBe(0); // already purged
+    store.close();
+  });
 });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ChexgenError } from '../errors.js';
+import { decodeJobRequest, encodeJobRequest } from './jobRequestCodec.js';
 import type { Job, JobError, JobProgress, JobResult, JobStatus, SynthesisJobRequest } from './jobTypes.js';
 
 /** The schema, version 1. `user_version` tells later versions what to migrate. */
@@ -54,7 +55,7 @@ function toJob(row: Row): Job {
   return {
     id: row.id,
     kind: row.kind,
-    request: JSON.parse(row.request) as SynthesisJobRequest,
+    request: decodeJobRequest(row.request),
     requestHash: row.request_hash,
     status: row.status,
     progress: JSON.parse(row.progress) as JobProgress,
@@ -70,6 +71,9 @@ function toJob(row: Row): Job {
 
 /** What {@link JobStore.insert} needs. */
 export type NewJob = { id: string; request: SynthesisJobRequest; requestHash: string; idempotencyKey: string | null; progress: JobProgress };
+
+/** The queue limit an insert must respect (CHEXGEN_MAX_QUEUED_JOBS); absent = no limit. */
+export type QueueLimit = { maxQueuedJobs?: number };
 
 /**
  * The durable job queue: one SQLite file (better-sqlite3, WAL, synchronous=FULL, so a job is on disk before the API
@@ -133,9 +137,10 @@ export class JobStore {
 
   /**
    * Inserts a queued job, or returns the job that already holds `idempotencyKey` (`created: false`). The same key
-   * with a different request hash is IDEMPOTENCY_CONFLICT.
+   * with a different request hash is IDEMPOTENCY_CONFLICT; a full queue (`limit`) is UNAVAILABLE, checked in the same
+   * transaction as the insert.
    */
-  insert(job: NewJob): { job: Job; created: boolean } {
+  insert(job: NewJob, limit: QueueLimit = {}): { job: Job; created: boolean } {
     return this.db.transaction(() => {
       if (job.idempotencyKey !== null) {
         const existing = this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(job.idempotencyKey) as Row | undefined;
@@ -148,13 +153,26 @@ export class JobStore {
           return { job: toJob(existing), created: false };
         }
       }
+      this.reserveQueueRoom(1, limit);
       const at = this.stamp();
       this.db
         .prepare(`INSERT INTO jobs (id, kind, request, request_hash, status, progress, idempotency_key, created_at, updated_at)
                   VALUES (?, 'synthesis', ?, ?, 'queued', ?, ?, ?, ?)`)
-        .run(job.id, JSON.stringify(job.request), job.requestHash, JSON.stringify(job.progress), job.idempotencyKey, at, at);
+        .run(job.id, encodeJobRequest(job.request), job.requestHash, JSON.stringify(job.progress), job.idempotencyKey, at, at);
       return { job: this.require(job.id), created: true };
     })();
+  }
+
+  /**
+   * Throws UNAVAILABLE (503) when `jobs` more queued jobs would pass `limit.maxQueuedJobs`. Call it inside the
+   * transaction that inserts them: checking before an await and inserting after it let parallel cohorts all pass.
+   */
+  reserveQueueRoom(jobs: number, limit: QueueLimit): void {
+    if (limit.maxQueuedJobs === undefined) return;
+    const { n: queued } = this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'`).get() as { n: number };
+    if (queued + jobs > limit.maxQueuedJobs) {
+      throw new ChexgenError('UNAVAILABLE', `the queue is full: ${queued} jobs wait and ${jobs} more would pass ${limit.maxQueuedJobs} (CHEXGEN_MAX_QUEUED_JOBS); try again later`, { status: 503 });
+    }
   }
 
   get(id: string): Job | undefined {
@@ -256,6 +274,29 @@ export class JobStore {
         return 'flagged' as const;
       }
       return 'final' as const;
+    })();
+  }
+
+  /**
+   * Purges the pixels of masks taken from a SEG (`source: 'seg'`) from jobs that ended before `before`: their runs
+   * are dropped and the mask marked `purged` (label and size stay). Running and queued jobs keep theirs. Returns how
+   * many jobs changed.
+   */
+  purgeSegMasks(before: Date): number {
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(`SELECT id, request FROM jobs WHERE status IN ('succeeded', 'failed', 'canceled') AND updated_at < ? AND instr(request, '"source":"seg"') > 0`)
+        .all(before.toISOString()) as { id: string; request: string }[];
+      let changed = 0;
+      for (const row of rows) {
+        const request = decodeJobRequest(row.request);
+        if (!(request.masks ?? []).some((m) => m.source === 'seg' && m.purged !== true)) continue;
+        const masks = (request.masks ?? []).map((m) => (m.source === 'seg' ? { label: m.label, width: m.width, height: m.height, rle: [], source: 'seg' as const, purged: true as const } : m));
+        // updated_at is left alone: the job did not change, only what is kept of its input
+        this.db.prepare('UPDATE jobs SET request = ? WHERE id = ?').run(encodeJobRequest({ ...request, masks }), row.id);
+        changed++;
+      }
+      return changed;
     })();
   }
 

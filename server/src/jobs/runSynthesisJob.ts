@@ -34,6 +34,8 @@ export type SynthesisJobHooks = {
   deliveryTimeoutMs?: number;
   /** Longest pause between delivery attempts (default 30 s; the first is 1 s, then doubling). */
   maxRetryDelayMs?: number;
+  /** Where a job reports what it recovered from (a lost or unreadable outbox batch, a failed delivery attempt). */
+  log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
 };
 
 /** Where a preview lives. */
@@ -79,13 +81,26 @@ async function writePreview(path: string, png: Buffer): Promise<void> {
   await rename(temp, path);
 }
 
-/** One delivery attempt of a queued study; true when the store has it. */
-async function deliverOnce(outbox: Outbox, sink: InstanceSink, studyUid: string): Promise<boolean> {
-  if (!(await outbox.has(studyUid))) return true; // delivered earlier (a batch leaves the outbox only when stored)
+/**
+ * One delivery attempt of a study whose result is recorded undelivered: `delivered` when the store took it,
+ * `failed` to try again later, `lost` when its batch is missing or unreadable. A lost batch is NOT taken as
+ * delivered: its row says undelivered, and a power cut can lose a batch (or leave it garbled) as well as a delivery
+ * can remove it; the caller makes the study again, which the derived UIDs make harmless if it was stored.
+ */
+async function deliverOnce(outbox: Outbox, sink: InstanceSink, studyUid: string, log: SynthesisJobHooks['log']): Promise<'delivered' | 'failed' | 'lost'> {
+  const state = await outbox.state(studyUid);
+  if (state !== 'queued') {
+    log?.('warn', `outbox batch ${state}: the study is made again`, { study: studyUid });
+    if (state === 'unreadable') await outbox.discard(studyUid);
+    return 'lost';
+  }
   try {
-    return (await outbox.deliver(studyUid, sink)) === null;
-  } catch {
-    return !(await outbox.has(studyUid)); // delivered meanwhile by someone else (e.g. `chexgen deliver`)
+    const error = await outbox.deliver(studyUid, sink);
+    if (error !== null) log?.('info', 'delivery failed; it is retried', { study: studyUid, error });
+    return error === null ? 'delivered' : 'failed';
+  } catch (error) {
+    log?.('warn', 'delivery attempt broke off', { study: studyUid, error: error instanceof Error ? error.message : String(error) });
+    return (await outbox.state(studyUid)) === 'queued' ? 'failed' : 'lost'; // e.g. taken by `chexgen deliver` meanwhile
   }
 }
 
@@ -95,10 +110,11 @@ async function deliverOnce(outbox: Outbox, sink: InstanceSink, studyUid: string)
  * queue the study in the outbox, record the result, and deliver it. Studies the store refused or could not take are
  * retried with backoff until `deliveryTimeoutMs`.
  *
- * Exactly once: a result is recorded only after its study is in the outbox, and a batch leaves the outbox only after
- * the store accepted every instance. A run after a crash skips recorded images; an image whose result was lost is
- * generated again with the same seed and gets the same UIDs (jobWriterContext), so its second STOW replaces the
- * same instances rather than adding new ones.
+ * Exactly once: a result is recorded only after its study is durably in the outbox (fsynced), and a batch leaves the
+ * outbox only after the store accepted every instance. A run after a crash skips delivered images; an image whose
+ * result was lost, or whose batch is missing or unreadable while its result says undelivered, is generated again
+ * with the same seed and gets the same UIDs (jobWriterContext), so its second STOW replaces the same instances
+ * rather than adding new ones.
  *
  * @throws SynthesisCanceledError when `signal` fires; ChexgenError for bad requests and PACS_UNAVAILABLE.
  */
@@ -120,8 +136,8 @@ export async function runSynthesisJob(
     if (hooks.signal?.aborted) throw new SynthesisCanceledError();
   };
 
-  for (let index = 0; index < plan.count; index++) {
-    if (results.has(index)) continue;
+  /** Generates image `index`, queues its study in the outbox and records it (undelivered). */
+  const makeStudy = async (index: number): Promise<JobResult> => {
     aborted();
     const started = performance.now();
     hooks.onProgress?.(progressOf(index, 0, plan.count, plan.steps));
@@ -147,7 +163,18 @@ export async function runSynthesisJob(
     };
     record(result);
     hooks.onImageDone?.(performance.now() - started);
-    if (await deliverOnce(outbox, sink, result.StudyInstanceUID)) record({ ...result, delivered: true });
+    return result;
+  };
+  /** One delivery attempt; a lost batch is made again first, so the attempt has something to send. */
+  const deliver = async (result: JobResult): Promise<void> => {
+    let outcome = await deliverOnce(outbox, sink, result.StudyInstanceUID, hooks.log);
+    if (outcome === 'lost') outcome = await deliverOnce(outbox, sink, (await makeStudy(result.index)).StudyInstanceUID, hooks.log);
+    if (outcome === 'delivered') record({ ...result, delivered: true });
+  };
+
+  for (let index = 0; index < plan.count; index++) {
+    if (results.has(index)) continue; // undelivered ones are delivered (or made again) below
+    await deliver(await makeStudy(index));
   }
 
   const deadline = performance.now() + (hooks.deliveryTimeoutMs ?? 600_000);
@@ -155,7 +182,7 @@ export async function runSynthesisJob(
   for (;;) {
     for (const result of [...results.values()].filter((r) => !r.delivered)) {
       aborted();
-      if (await deliverOnce(outbox, sink, result.StudyInstanceUID)) record({ ...result, delivered: true });
+      await deliver(result);
     }
     const waiting = [...results.values()].filter((r) => !r.delivered);
     if (waiting.length === 0) break;

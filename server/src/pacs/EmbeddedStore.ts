@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChexgenError } from '../errors.js';
 import type { DicomStore, PacsLog, QidoQuery, StoreResult } from './DicomStore.js';
@@ -11,6 +11,7 @@ import {
   applyQidoFilter,
   parseQidoQuery,
 } from './qidoMatching.js';
+import { checkPixelDataLength, readPixelGeometry } from './pixelGeometry.js';
 import { pixelDataOf, readPart10, toDicomJson } from './readPart10.js';
 import { scanStoreFolder } from './scanStoreFolder.js';
 import { isNativeTransferSyntax, splitFrames } from './splitFrames.js';
@@ -23,11 +24,20 @@ export type EmbeddedStoreOptions = {
   dataDir: string;
   /** DICOMweb root that BulkDataURIs start with when metadata is read outside a request (default `/dicom-web`). */
   publicBaseUrl?: string;
+  /** Largest decoded Pixel Data of one instance (CHEXGEN_MAX_PIXEL_BYTES, default 1 GiB); larger is refused. */
+  maxPixelBytes?: number;
+  /** Most bytes all stored files may take (CHEXGEN_STORE_QUOTA_BYTES); 0 or absent = no quota. */
+  quotaBytes?: number;
+  /** Free bytes a write must leave on the disk (CHEXGEN_DISK_RESERVE_BYTES, default 1 GiB). */
+  reserveBytes?: number;
   log?: PacsLog;
 };
 
-/** What the index keeps per instance: where it lives and the attributes QIDO needs. */
-type IndexedInstance = { studyUid: string; seriesUid: string; sopUid: string; path: string; header: DicomJsonDataset };
+/**
+ * What the index keeps per instance: where it lives, the attributes QIDO needs, and its frame count as checked
+ * against its Pixel Data when it was stored or found (0 without Pixel Data).
+ */
+type IndexedInstance = { studyUid: string; seriesUid: string; sopUid: string; path: string; header: DicomJsonDataset; frames: number; bytes: number };
 
 /** A STOW outcome plus the argument position and, for stored instances, their study and series. */
 export type EmbeddedStoreOutcome = StowOutcome & {
@@ -40,6 +50,8 @@ export type EmbeddedStoreOutcome = StowOutcome & {
 const INDEX_TAGS = [...new Set([...QIDO_STUDY_TAGS, ...QIDO_SERIES_TAGS, ...QIDO_INSTANCE_TAGS])];
 const TEMP_DIR = '.tmp';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+const DEFAULT_MAX_PIXEL_BYTES = 1024 ** 3;
+const DEFAULT_RESERVE_BYTES = 1024 ** 3;
 
 /**
  * A {@link DicomStore} on the local disk: one Part 10 file per instance under `<dataDir>/<study>/<series>/<sop>.dcm`
@@ -49,12 +61,37 @@ const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 export class EmbeddedStore implements DicomStore {
   private readonly studies = new Map<string, Map<string, Map<string, IndexedInstance>>>();
   private readonly bySop = new Map<string, IndexedInstance>();
+  /** Bytes of all indexed files, for the quota. */
+  private usedBytes = 0;
 
   private constructor(
     readonly dataDir: string,
     private readonly publicBaseUrl: string,
     private readonly log: PacsLog | undefined,
+    private readonly maxPixelBytes: number,
+    private readonly room: { quotaBytes: number; reserveBytes: number },
   ) {}
+
+  /** Where uploads and writes in progress live (emptied at open). */
+  get tempDir(): string {
+    return join(this.dataDir, TEMP_DIR);
+  }
+
+  /**
+   * Throws STORAGE_FULL (507) when `incoming` more bytes would pass the quota (CHEXGEN_STORE_QUOTA_BYTES) or leave
+   * the disk with less free space than the reserve (CHEXGEN_DISK_RESERVE_BYTES); `replacing` bytes are freed by it.
+   */
+  async assertRoom(incoming: number, replacing = 0): Promise<void> {
+    const { quotaBytes, reserveBytes } = this.room;
+    if (quotaBytes > 0 && this.usedBytes - replacing + incoming > quotaBytes) {
+      throw new ChexgenError('STORAGE_FULL', `the embedded store holds ${this.usedBytes} bytes; ${incoming} more would pass its quota of ${quotaBytes} (CHEXGEN_STORE_QUOTA_BYTES)`, { status: 507 });
+    }
+    const disk = await statfs(this.dataDir);
+    const free = disk.bavail * disk.bsize;
+    if (free - incoming < reserveBytes) {
+      throw new ChexgenError('STORAGE_FULL', `the disk of the embedded store has ${free} bytes free; ${incoming} more would leave less than ${reserveBytes} (CHEXGEN_DISK_RESERVE_BYTES)`, { status: 507 });
+    }
+  }
 
   /** Opens (creating if needed) the store in `options.dataDir` and indexes the files already there. */
   static async open(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
@@ -62,6 +99,8 @@ export class EmbeddedStore implements DicomStore {
       options.dataDir,
       (options.publicBaseUrl ?? '/dicom-web').replace(/\/+$/, ''),
       options.log,
+      options.maxPixelBytes ?? DEFAULT_MAX_PIXEL_BYTES,
+      { quotaBytes: options.quotaBytes ?? 0, reserveBytes: options.reserveBytes ?? DEFAULT_RESERVE_BYTES },
     );
     await mkdir(options.dataDir, { recursive: true });
     await rm(join(options.dataDir, TEMP_DIR), { recursive: true, force: true }); // leftovers of interrupted writes
@@ -160,9 +199,9 @@ export class EmbeddedStore implements DicomStore {
     const results: DicomJsonDataset[] = [];
     for (const instance of instances) {
       const part10 = readPart10(await this.readInstanceFile(instance));
-      const frameCount = firstNumber(instance.header, TAG.NumberOfFrames) ?? 1;
-      const frameList = Array.from({ length: frameCount }, (_, i) => i + 1).join(',');
-      const uri = `${baseUrl}/studies/${instance.studyUid}/series/${instance.seriesUid}/instances/${instance.sopUid}/frames/${frameList}`;
+      // The frame count is the one checked against the Pixel Data when the instance was stored, never the header's.
+      const frameList = Array.from({ length: instance.frames }, (_, i) => i + 1).join(',');
+      const uri = instance.frames === 0 ? undefined : `${baseUrl}/studies/${instance.studyUid}/series/${instance.seriesUid}/instances/${instance.sopUid}/frames/${frameList}`;
       results.push(toDicomJson(part10.dataset, uri));
     }
     return results;
@@ -208,8 +247,10 @@ export class EmbeddedStore implements DicomStore {
     requiredStudyUid: string | undefined,
   ): Promise<EmbeddedStoreOutcome> {
     let header: DicomJsonDataset;
+    let part10: ReturnType<typeof readPart10>;
     try {
-      header = toDicomJson(readPart10(bytes, { headerOnly: true }).dataset);
+      part10 = readPart10(bytes);
+      header = toDicomJson(part10.dataset);
     } catch (error) {
       const reason = `not a readable DICOM Part 10 file: ${error instanceof Error ? error.message : String(error)}`;
       return { index, failureReason: STOW_FAILURE.cannotUnderstand, reason };
@@ -231,6 +272,15 @@ export class EmbeddedStore implements DicomStore {
         reason: `missing or invalid ${invalid?.[0] ?? 'UID'}`,
       };
     }
+    let frames: number;
+    try {
+      // Sizes come from the header, which may lie: held to the Pixel Data really sent, before anything is kept.
+      const geometry = readPixelGeometry(header, part10.hasPixelData, this.maxPixelBytes);
+      if (part10.hasPixelData) checkPixelDataLength(geometry, part10.transferSyntaxUid, pixelDataOf(part10.dataset) ?? []);
+      frames = geometry.frames;
+    } catch (error) {
+      return { ...ids, failureReason: STOW_FAILURE.cannotUnderstand, reason: error instanceof Error ? error.message : String(error) };
+    }
     if (requiredStudyUid !== undefined && studyUid !== requiredStudyUid) {
       return {
         ...ids,
@@ -239,6 +289,11 @@ export class EmbeddedStore implements DicomStore {
       };
     }
     const path = join(this.dataDir, studyUid, seriesUid, `${sopInstanceUid}.dcm`);
+    try {
+      await this.assertRoom(bytes.length, this.bySop.get(sopInstanceUid)?.bytes ?? 0);
+    } catch (error) {
+      return { ...ids, failureReason: STOW_FAILURE.outOfResources, reason: error instanceof Error ? error.message : String(error) };
+    }
     try {
       await writeFileAtomic(path, bytes, join(this.dataDir, TEMP_DIR));
       const previous = this.bySop.get(sopInstanceUid);
@@ -254,17 +309,33 @@ export class EmbeddedStore implements DicomStore {
         reason: `could not be written: ${String(error)}`,
       };
     }
-    this.index({ studyUid, seriesUid, sopUid: sopInstanceUid, path, header: pickAttributes(header, INDEX_TAGS) });
+    this.index({ studyUid, seriesUid, sopUid: sopInstanceUid, path, header: pickAttributes(header, INDEX_TAGS), frames, bytes: bytes.length });
     return { ...ids, studyUid, seriesUid };
   }
 
   private async scan(): Promise<void> {
     for (const found of await scanStoreFolder(this.dataDir, this.log)) {
-      this.index({ ...found, header: pickAttributes(found.header, INDEX_TAGS) });
+      // Files stored before the size checks existed, or put here by hand, are held to the same rules: the file's
+      // size bounds its Pixel Data.
+      let frames: number;
+      try {
+        const geometry = readPixelGeometry(found.header, found.hasPixelData, this.maxPixelBytes);
+        if (isNativeTransferSyntax(found.transferSyntaxUid) && geometry.decodedBytes > found.fileBytes) {
+          throw new Error(`its header claims ${geometry.decodedBytes} bytes of Pixel Data in a file of ${found.fileBytes} bytes`);
+        }
+        frames = geometry.frames;
+      } catch (error) {
+        this.log?.('warn', 'embedded store skips a file whose header does not fit its data', { path: found.path, error: String(error) });
+        continue;
+      }
+      this.index({ studyUid: found.studyUid, seriesUid: found.seriesUid, sopUid: found.sopUid, path: found.path, header: pickAttributes(found.header, INDEX_TAGS), frames, bytes: found.fileBytes });
     }
   }
 
   private index(instance: IndexedInstance): void {
+    const replaced = this.bySop.get(instance.sopUid);
+    if (replaced !== undefined && replaced.path === instance.path) this.usedBytes -= replaced.bytes;
+    this.usedBytes += instance.bytes;
     const seriesMap = this.studies.get(instance.studyUid) ?? new Map<string, Map<string, IndexedInstance>>();
     const sops = seriesMap.get(instance.seriesUid) ?? new Map<string, IndexedInstance>();
     sops.set(instance.sopUid, instance);
@@ -280,6 +351,7 @@ export class EmbeddedStore implements DicomStore {
     if (sops?.size === 0) seriesMap?.delete(instance.seriesUid);
     if (seriesMap?.size === 0) this.studies.delete(instance.studyUid);
     this.bySop.delete(instance.sopUid);
+    this.usedBytes -= instance.bytes;
   }
 
   /** Instances of a study (or one series), sorted by series then instance number; missing -> [] or PACS_NOT_FOUND. */

@@ -1,10 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { TLSSocket } from 'node:tls';
 import { ChexgenError } from '../errors.js';
 import type { PacsLog } from './DicomStore.js';
-import type { EmbeddedStore } from './EmbeddedStore.js';
+import type { EmbeddedStore, EmbeddedStoreOutcome } from './EmbeddedStore.js';
 import { assertDicomUid } from './dicomUid.js';
-import { decodeMultipart, encodeMultipartRelated, parseMediaType } from './multipartRelated.js';
+import { isHostHeader } from './hostHeader.js';
+import { readPart, scanMultipartFile } from './multipartFile.js';
+import { encodeMultipartRelated, parseMediaType } from './multipartRelated.js';
 import { STOW_FAILURE, buildStowResponse, type StowOutcome } from './stowResponse.js';
 
 /** Settings of {@link createEmbeddedDicomWebRouter}. */
@@ -15,7 +23,10 @@ export type EmbeddedDicomWebRouterOptions = {
    * and the handler reads it back from `req.baseUrl`.
    */
   mountPath?: string;
-  /** Largest STOW-RS body accepted (default 1 GiB); larger requests get 413. */
+  /**
+   * Largest STOW-RS body accepted (CHEXGEN_MAX_STOW_BYTES, default 512 MiB); larger requests get 413. Bodies are
+   * streamed to a temp file under the store, never held in memory whole.
+   */
   maxBodyBytes?: number;
   log?: PacsLog;
 };
@@ -23,7 +34,7 @@ export type EmbeddedDicomWebRouterOptions = {
 /** A Node/Express-compatible request handler; `next` is Express's, absent when used as a plain listener. */
 export type DicomWebHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
 
-type Route = { method: 'GET' | 'POST'; segments: string[]; query: URLSearchParams; baseUrl: string };
+type Route = { method: 'GET' | 'POST'; segments: string[]; query: URLSearchParams; baseUrl: string | undefined };
 
 const DICOM_JSON = 'application/dicom+json';
 
@@ -40,7 +51,7 @@ export function createEmbeddedDicomWebRouter(
   options: EmbeddedDicomWebRouterOptions = {},
 ): DicomWebHandler {
   const mountPath = (options.mountPath ?? '').replace(/\/+$/, '');
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 ** 3;
+  const maxBodyBytes = options.maxBodyBytes ?? 512 * 1024 ** 2;
   return (req, res, next) => {
     const route = parseRoute(req, mountPath);
     if (route === undefined) {
@@ -49,7 +60,11 @@ export function createEmbeddedDicomWebRouter(
       return;
     }
     handle(store, route, req, res, maxBodyBytes).catch((error: unknown) => {
-      if (!req.complete) req.resume(); // drain an unread body so the connection stays usable
+      if (!req.complete) {
+        // An unread body (a refused upload): close the connection after the answer rather than reading it all.
+        res.shouldKeepAlive = false;
+        req.resume();
+      }
       if (next) return next(error);
       if (error instanceof ChexgenError) return sendJson(res, error.status ?? 500, { error: error.toJSON() });
       options.log?.('warn', 'embedded DICOMweb request failed', { url: req.url, error: String(error) });
@@ -75,7 +90,9 @@ function parseRoute(req: IncomingMessage, mountPath: string): Route | undefined 
     .toLowerCase();
   const protocol =
     forwarded === 'https' || forwarded === 'http' ? forwarded : (req.socket as TLSSocket).encrypted ? 'https' : 'http';
-  const baseUrl = `${protocol}://${req.headers.host ?? 'localhost'}${expressBase}${mountPath}`;
+  // The Host goes into BulkDataURIs and RetrieveURLs: only a well-formed host[:port] (else 400, see handle()).
+  const host = isHostHeader(req.headers.host) ? req.headers.host : undefined;
+  const baseUrl = host === undefined ? undefined : `${protocol}://${host}${expressBase}${mountPath}`;
   return { method, segments, query: url.searchParams, baseUrl };
 }
 
@@ -86,6 +103,10 @@ async function handle(
   res: ServerResponse,
   maxBodyBytes: number,
 ): Promise<void> {
+  if (route.baseUrl === undefined) {
+    throw new ChexgenError('INVALID_FIELD', `Host: must be a host name or address with an optional port, got ${JSON.stringify(String(req.headers.host ?? 'none').slice(0, 100))}`, { field: 'Host', status: 400 });
+  }
+  const baseUrl = route.baseUrl;
   // Layout: studies/{study}/series/{series}/instances/{instance}/frames/{list}; odd positions hold identifiers.
   const [, study, , series, , instance, , frameList] = route.segments;
   const studyUid = study === undefined ? '' : assertDicomUid(study, 'studyUid');
@@ -95,7 +116,7 @@ async function handle(
   const query = Object.fromEntries(route.query.entries());
   if (route.method === 'POST') {
     if (shape !== 'studies' && shape !== 'studies/{id}') throw methodNotAllowed();
-    return stow(store, route, req, res, maxBodyBytes, study === undefined ? undefined : studyUid);
+    return stow(store, { ...route, baseUrl }, req, res, maxBodyBytes, study === undefined ? undefined : studyUid);
   }
   switch (shape) {
     case 'studies':
@@ -107,11 +128,11 @@ async function handle(
     case 'studies/{id}/series/{id}/instances':
       return sendJson(res, 200, await store.searchInstances(studyUid, seriesUid, query), DICOM_JSON);
     case 'studies/{id}/metadata':
-      return sendJson(res, 200, await store.metadata(studyUid, undefined, route.baseUrl), DICOM_JSON);
+      return sendJson(res, 200, await store.metadata(studyUid, undefined, baseUrl), DICOM_JSON);
     case 'studies/{id}/series/{id}/metadata':
-      return sendJson(res, 200, await store.metadata(studyUid, seriesUid, route.baseUrl), DICOM_JSON);
+      return sendJson(res, 200, await store.metadata(studyUid, seriesUid, baseUrl), DICOM_JSON);
     case 'studies/{id}/series/{id}/instances/{id}/metadata':
-      return sendJson(res, 200, await store.metadata(studyUid, seriesUid, route.baseUrl, sopUid), DICOM_JSON);
+      return sendJson(res, 200, await store.metadata(studyUid, seriesUid, baseUrl, sopUid), DICOM_JSON);
     case 'studies/{id}/series/{id}/instances/{id}':
       return sendMultipart(res, [await store.retrieveInstance(studyUid, seriesUid, sopUid)], 'application/dicom');
     case 'studies/{id}/series/{id}/instances/{id}/frames/{id}': {
@@ -140,7 +161,7 @@ async function handle(
 
 async function stow(
   store: EmbeddedStore,
-  route: Route,
+  route: Route & { baseUrl: string },
   req: IncomingMessage,
   res: ServerResponse,
   maxBodyBytes: number,
@@ -159,29 +180,36 @@ async function stow(
       },
     );
   }
-  let parts;
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (declared > maxBodyBytes) throw tooLarge(maxBodyBytes);
+  await store.assertRoom(Number.isFinite(declared) ? declared : 0); // before a byte is written
+  const upload = join(store.tempDir, `upload-${randomUUID()}`);
+  const outcomes: EmbeddedStoreOutcome[] = [];
+  let partCount = 0;
   try {
-    parts = decodeMultipart(await readBody(req, maxBodyBytes), contentType);
-  } catch (error) {
-    if (error instanceof ChexgenError) throw error;
-    throw new ChexgenError(
-      'INVALID_FIELD',
-      `malformed multipart body: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        field: 'body',
-        status: 400,
-      },
-    );
+    const size = await receiveToFile(req, upload, maxBodyBytes);
+    await store.assertRoom(size);
+    const handle = await open(upload, 'r');
+    try {
+      let parts;
+      try {
+        parts = await scanMultipartFile(handle, size, contentType);
+      } catch (error) {
+        throw new ChexgenError('INVALID_FIELD', `malformed multipart body: ${error instanceof Error ? error.message : String(error)}`, { field: 'body', status: 400 });
+      }
+      if (parts.length === 0) throw new ChexgenError('INVALID_FIELD', 'STOW-RS request holds no instances', { field: 'body', status: 400 });
+      partCount = parts.length;
+      // One instance in memory at a time.
+      for (const part of parts.filter((p) => isDicomPart(p.headers))) {
+        const [outcome] = await store.storeDetailed([await readPart(handle, part)], { studyUid });
+        outcomes.push({ ...outcome, index: outcomes.length });
+      }
+    } finally {
+      await handle.close();
+    }
+  } finally {
+    await rm(upload, { force: true });
   }
-  if (parts.length === 0)
-    throw new ChexgenError('INVALID_FIELD', 'STOW-RS request holds no instances', { field: 'body', status: 400 });
-  const isDicomPart = (headers: Record<string, string>): boolean =>
-    headers['content-type'] === undefined || parseMediaType(headers['content-type']).mediaType === 'application/dicom';
-  const dicomParts = parts.filter((part) => isDicomPart(part.headers));
-  const outcomes = await store.storeDetailed(
-    dicomParts.map((part) => part.body),
-    { studyUid },
-  );
   const replies: StowOutcome[] = outcomes.map((outcome) =>
     outcome.failureReason === undefined
       ? {
@@ -190,7 +218,7 @@ async function stow(
         }
       : outcome,
   );
-  for (let i = dicomParts.length; i < parts.length; i++) replies.push({ failureReason: STOW_FAILURE.cannotUnderstand });
+  for (let i = outcomes.length; i < partCount; i++) replies.push({ failureReason: STOW_FAILURE.cannotUnderstand });
   const storedStudies = new Set(outcomes.flatMap((o) => (o.failureReason === undefined ? [o.studyUid] : [])));
   const study = studyUid ?? (storedStudies.size === 1 ? [...storedStudies][0] : undefined);
   const failures = replies.filter((reply) => reply.failureReason !== undefined).length;
@@ -218,25 +246,36 @@ function parseFrameList(list: string): number[] {
   return frames;
 }
 
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
+/**
+ * Streams a request body into a new file at `path` and returns its size; past `maxBytes` the transfer stops with
+ * 413 and the file is removed. Only what arrived is ever on disk, never the whole body in memory.
+ */
+async function receiveToFile(req: IncomingMessage, path: string, maxBytes: number): Promise<number> {
+  await mkdir(dirname(path), { recursive: true });
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
       size += chunk.length;
-      if (size > maxBytes) {
-        req.removeAllListeners('data');
-        reject(
-          new ChexgenError('INVALID_FIELD', `STOW-RS body is larger than ${maxBytes} bytes`, {
-            field: 'body',
-            status: 413,
-          }),
-        );
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+      callback(size > maxBytes ? tooLarge(maxBytes) : null, chunk);
+    },
   });
+  try {
+    await pipeline(req, counter, createWriteStream(path, { flags: 'wx' }));
+  } catch (error) {
+    await rm(path, { force: true });
+    if (error instanceof ChexgenError) throw error;
+    throw new ChexgenError('INVALID_FIELD', `STOW-RS body could not be received: ${error instanceof Error ? error.message : String(error)}`, { field: 'body', status: 400, cause: error });
+  }
+  return size;
+}
+
+function tooLarge(maxBytes: number): ChexgenError {
+  return new ChexgenError('PAYLOAD_TOO_LARGE', `STOW-RS body is larger than ${maxBytes} bytes (CHEXGEN_MAX_STOW_BYTES)`, { field: 'body', status: 413 });
+}
+
+/** A part is a DICOM instance when it says so, or says nothing (the request's `type` applies). */
+function isDicomPart(headers: Record<string, string>): boolean {
+  return headers['content-type'] === undefined || parseMediaType(headers['content-type']).mediaType === 'application/dicom';
 }
 
 function methodNotAllowed(): ChexgenError {

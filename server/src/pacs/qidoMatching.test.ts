@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChexgenError } from '../errors.js';
 import type { DicomJsonDataset } from './dicomJson.js';
-import { applyQidoFilter, matchesAttribute, parseQidoQuery } from './qidoMatching.js';
+import { applyQidoFilter, matchesAttribute, MAX_QIDO_FILTERS, MAX_MATCH_VALUE_LENGTH, MAX_WILDCARDS, parseQidoQuery } from './qidoMatching.js';
 
 const study = (uid: string, name: string, date: string, modalities: string[]): DicomJsonDataset => ({
   '0020000D': { vr: 'UI', Value: [uid] },
@@ -47,5 +47,31 @@ describe('QIDO matching', () => {
   it('when limit is not a non-negative integer, then INVALID_FIELD names it', () => {
     expect(() => parseQidoQuery({ limit: '-1' })).toThrow(ChexgenError);
     expect(() => parseQidoQuery({ offset: 'x' })).toThrow(/offset must be a non-negative integer/);
+  });
+
+  it('when the reported nine-star pattern meets a long PatientName, then the search answers (no match) instead of freezing', () => {
+    const long = [study('1.9', `${'a'.repeat(60)}^x`, '20240101', ['DX'])];
+    expect(uids(applyQidoFilter(long, parseQidoQuery({ PatientName: `*${'a*'.repeat(9)}b` })))).toEqual([]);
+    expect(uids(applyQidoFilter(long, parseQidoQuery({ PatientName: `*${'a*'.repeat(9)}x` })))).toEqual(['1.9']);
+  });
+
+  it('when a value holds more wildcards than the cap, then INVALID_FIELD names the key and the rule', () => {
+    const pattern = '*'.repeat(MAX_WILDCARDS + 1);
+    const error = (() => { try { parseQidoQuery({ PatientName: pattern }); } catch (e) { return e; } })() as ChexgenError;
+    expect(error).toBeInstanceOf(ChexgenError);
+    expect(error.status).toBe(400);
+    expect(error.field).toBe('PatientName');
+    expect(error.message).toContain(`at most ${MAX_WILDCARDS} wildcards`);
+    expect(() => parseQidoQuery({ PatientName: '*'.repeat(MAX_WILDCARDS) })).not.toThrow();
+  });
+
+  it('when a value is longer than the cap, then INVALID_FIELD names the key', () => {
+    expect(() => parseQidoQuery({ StudyDescription: 'x'.repeat(MAX_MATCH_VALUE_LENGTH + 1) })).toThrow(/StudyDescription: at most \d+ characters/);
+  });
+
+  it('when a query has more attribute filters than the cap, then INVALID_FIELD names the query', () => {
+    const keys = ['PatientName', 'PatientID', 'StudyDate', 'StudyTime', 'AccessionNumber', 'StudyDescription', 'ModalitiesInStudy', 'StudyInstanceUID', 'StudyID', 'PatientSex', 'PatientAge', 'PatientBirthDate', 'ReferringPhysicianName', 'SeriesNumber', 'SeriesInstanceUID', 'Modality', 'SOPInstanceUID'];
+    const query = Object.fromEntries(keys.slice(0, MAX_QIDO_FILTERS + 1).map((k) => [k, '*']));
+    expect(() => parseQidoQuery(query)).toThrow(new RegExp(`at most ${MAX_QIDO_FILTERS} attribute filters`));
   });
 });

@@ -1,6 +1,7 @@
 import { ChexgenError } from '../errors.js';
 import type { QidoQuery } from './DicomStore.js';
 import { TAG, type DicomJsonDataset } from './dicomJson.js';
+import { wildcardMatch } from './wildcardMatch.js';
 
 /** Attributes each QIDO-RS level returns (PS3.18 Table 10.6.3-3 and friends, minus what we never store). */
 export const QIDO_STUDY_TAGS: readonly string[] = [
@@ -59,6 +60,14 @@ export const QIDO_INSTANCE_TAGS: readonly string[] = [
   TAG.BitsAllocated,
 ];
 
+/**
+ * Caps on a QIDO query: characters in one match value (a DICOM person name is at most 3 x 64), `*` and `?` in one
+ * value, and attribute filters per query. With them a search costs at most a few thousand comparisons per dataset.
+ */
+export const MAX_MATCH_VALUE_LENGTH = 256;
+export const MAX_WILDCARDS = 16;
+export const MAX_QIDO_FILTERS = 16;
+
 /** Query parameters that are not attribute filters. */
 const CONTROL_PARAMETERS = new Set(['limit', 'offset', 'includefield', 'fuzzymatching']);
 const TAG_BY_KEYWORD = new Map(Object.entries(TAG).map(([keyword, tag]) => [keyword.toLowerCase(), tag]));
@@ -70,7 +79,8 @@ export type QidoFilter = { filters: { tag: string; value: string }[]; limit: num
  * Reads attribute filters (by keyword, case-insensitive, or 8-digit hex tag) and `limit`/`offset`. Parameters
  * this store does not know, `includefield` and `fuzzymatching` are ignored, as PS3.18 8.3.4 allows.
  *
- * @throws ChexgenError INVALID_FIELD for a `limit`/`offset` that is not a non-negative integer.
+ * @throws ChexgenError INVALID_FIELD (400) for a `limit`/`offset` that is not a non-negative integer, and for a match
+ * value or query beyond {@link MAX_MATCH_VALUE_LENGTH}, {@link MAX_WILDCARDS} or {@link MAX_QIDO_FILTERS}, naming the key.
  */
 export function parseQidoQuery(query: QidoQuery = {}): QidoFilter {
   const filters: { tag: string; value: string }[] = [];
@@ -84,8 +94,11 @@ export function parseQidoQuery(query: QidoQuery = {}): QidoFilter {
     else if (name === 'offset') offset = nonNegativeInteger(value, 'offset');
     else if (!CONTROL_PARAMETERS.has(name)) {
       const tag = /^[0-9a-f]{8}$/.test(name) ? name.toUpperCase() : TAG_BY_KEYWORD.get(name);
-      if (tag !== undefined) filters.push({ tag, value });
+      if (tag !== undefined) filters.push({ tag, value: checkedMatchValue(key, value) });
     }
+  }
+  if (filters.length > MAX_QIDO_FILTERS) {
+    throw new ChexgenError('INVALID_FIELD', `query: at most ${MAX_QIDO_FILTERS} attribute filters, got ${filters.length}`, { field: 'query', status: 400 });
   }
   return { filters, limit, offset };
 }
@@ -116,8 +129,8 @@ export function matchesAttribute(dataset: DicomJsonDataset, tag: string, query: 
     const [from, to] = query.split('-', 2);
     return values.some((value) => (from === '' || value >= from) && (to === '' || value.slice(0, to.length) <= to));
   }
-  const pattern = wildcardPattern(query);
-  return values.some((value) => pattern.test(value));
+  const pattern = query.toLowerCase();
+  return values.some((value) => wildcardMatch(pattern, value.toLowerCase()));
 }
 
 function valueText(value: unknown): string | undefined {
@@ -129,12 +142,16 @@ function valueText(value: unknown): string | undefined {
   return String(value);
 }
 
-function wildcardPattern(query: string): RegExp {
-  const body = query
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'is');
+function checkedMatchValue(key: string, value: string): string {
+  const field = key.slice(0, 64);
+  if (value.length > MAX_MATCH_VALUE_LENGTH) {
+    throw new ChexgenError('INVALID_FIELD', `${field}: at most ${MAX_MATCH_VALUE_LENGTH} characters in a match value, got ${value.length}`, { field, status: 400 });
+  }
+  const wildcards = value.replace(/[^*?]/g, '').length;
+  if (wildcards > MAX_WILDCARDS) {
+    throw new ChexgenError('INVALID_FIELD', `${field}: at most ${MAX_WILDCARDS} wildcards (* and ?) in a match value, got ${wildcards}`, { field, status: 400 });
+  }
+  return value;
 }
 
 function nonNegativeInteger(value: string, field: string): number {

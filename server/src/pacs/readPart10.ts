@@ -23,8 +23,11 @@ type DcmjsModule = {
 // dcmjs ships no type declarations; loading it through require keeps its untyped surface inside this file.
 const dcmjs = createRequire(import.meta.url)('dcmjs') as DcmjsModule;
 
-/** A parsed Part 10 file: its transfer syntax and dataset (group 0002 excluded) in dcmjs form. */
-export type Part10 = { transferSyntaxUid: string; dataset: DcmjsDataset };
+/**
+ * A parsed Part 10 file: its transfer syntax and dataset (group 0002 excluded) in dcmjs form, and whether it has
+ * Pixel Data (also known when only the header was read).
+ */
+export type Part10 = { transferSyntaxUid: string; dataset: DcmjsDataset; hasPixelData: boolean };
 
 /** A dcmjs dataset, opaque outside this file except through {@link toDicomJson} and {@link pixelDataOf}. */
 export type DcmjsDataset = { readonly dict: DcmjsDict };
@@ -44,8 +47,9 @@ export function readPart10(bytes: Uint8Array, options: { headerOnly?: boolean } 
   );
   const transferSyntaxUid = message.meta['00020010']?.Value?.[0];
   if (typeof transferSyntaxUid !== 'string') throw new Error('Part 10 meta header has no TransferSyntaxUID');
+  const hasPixelData = message.dict[TAG.PixelData] !== undefined;
   if (options.headerOnly) delete message.dict[TAG.PixelData]; // dcmjs leaves a stub element where it stopped
-  return { transferSyntaxUid, dataset: { dict: message.dict } };
+  return { transferSyntaxUid, dataset: { dict: message.dict }, hasPixelData };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { LabeledMask } from '../dicom/masksFromRecord.js';
 import { readPart10 } from '../dicom/readPart10.js';
-import { readSegmentationMasks } from '../dicom/readSegmentationMasks.js';
+import { readSegmentationMasks, type SegMaskLimits } from '../dicom/readSegmentationMasks.js';
 import { ChexgenError } from '../errors.js';
 import { firstString, TAG, type DicomStore } from './index.js';
 
@@ -9,9 +9,10 @@ const UID = /^[0-9]+(\.[0-9]+)*$/;
 /**
  * The masks of a DICOM SEG in a store (e.g. a segmentation drawn in the viewer): the SEG series `seriesUid` of the
  * study, or its first SEG series when none is named. Errors name `field` (e.g. `masks[0].seg` or `--seg`):
- * INVALID_FIELD for a malformed UID or an unsupported SEG, PACS_NOT_FOUND when the study has no such SEG.
+ * INVALID_FIELD for a malformed UID, an unsupported SEG or one beyond `limits` (the request's mask limits), PACS_NOT_FOUND
+ * when the study has no such SEG.
  */
-export async function readStudySegmentation(store: DicomStore, studyUid: string, seriesUid: string | undefined, field: string): Promise<LabeledMask[]> {
+export async function readStudySegmentation(store: DicomStore, studyUid: string, seriesUid: string | undefined, field: string, limits: SegMaskLimits): Promise<LabeledMask[]> {
   if (!UID.test(studyUid) || studyUid.length > 64) throw new ChexgenError('INVALID_FIELD', `${field}: "${studyUid.slice(0, 70)}" is not a StudyInstanceUID`, { field, status: 400 });
   if (seriesUid !== undefined && (!UID.test(seriesUid) || seriesUid.length > 64)) {
     throw new ChexgenError('INVALID_FIELD', `${field}: "${seriesUid.slice(0, 70)}" is not a SeriesInstanceUID`, { field, status: 400 });
@@ -24,7 +25,7 @@ export async function readStudySegmentation(store: DicomStore, studyUid: string,
     if (instance === undefined) continue;
     const dataset = readPart10(await store.retrieveInstance(studyUid, uid, firstString(instance, TAG.SOPInstanceUID) ?? ''));
     try {
-      return readSegmentationMasks(dataset);
+      return readSegmentationMasks(dataset, limits);
     } catch (error) {
       if (error instanceof ChexgenError) throw new ChexgenError(error.code, `${field}: ${error.message.replace(/^seg: /, '')}`, { field, status: 400, cause: error });
       throw error;

@@ -12,6 +12,10 @@ export type FoundInstance = {
   sopUid: string;
   path: string;
   header: DicomJsonDataset;
+  transferSyntaxUid: string;
+  hasPixelData: boolean;
+  /** Size of the file: an upper bound of its Pixel Data, to hold the header's claims to. */
+  fileBytes: number;
 };
 
 const HEAD_BYTES = 64 * 1024; // headers almost always end before this; longer ones are read whole
@@ -28,13 +32,14 @@ export async function scanStoreFolder(dataDir: string, log?: PacsLog): Promise<F
       for (const file of (await readdir(folder)).filter((name) => name.endsWith('.dcm'))) {
         const path = join(folder, file);
         const sopUid = file.slice(0, -'.dcm'.length);
-        let header: DicomJsonDataset;
+        let read: Awaited<ReturnType<typeof readHeader>>;
         try {
-          header = await readHeader(path);
+          read = await readHeader(path);
         } catch (error) {
           log?.('warn', 'embedded store skips an unreadable file', { path, error: String(error) });
           continue;
         }
+        const { header } = read;
         const uids = [TAG.StudyInstanceUID, TAG.SeriesInstanceUID, TAG.SOPInstanceUID].map((tag) =>
           firstString(header, tag),
         );
@@ -42,7 +47,7 @@ export async function scanStoreFolder(dataDir: string, log?: PacsLog): Promise<F
           log?.('warn', 'embedded store skips a file whose UIDs do not match its path', { path });
           continue;
         }
-        found.push({ studyUid, seriesUid, sopUid, path, header });
+        found.push({ studyUid, seriesUid, sopUid, path, ...read });
       }
     }
   }
@@ -55,18 +60,22 @@ async function uidFolders(path: string): Promise<string[]> {
 }
 
 // Parses the header from the first 64 KiB, reading the whole file only when the header is longer than that.
-async function readHeader(path: string): Promise<DicomJsonDataset> {
+async function readHeader(path: string): Promise<{ header: DicomJsonDataset; transferSyntaxUid: string; hasPixelData: boolean; fileBytes: number }> {
   const handle = await open(path, 'r');
+  let fileBytes: number;
   try {
+    fileBytes = (await handle.stat()).size;
     const head = new Uint8Array(HEAD_BYTES);
     const { bytesRead } = await handle.read(head, 0, HEAD_BYTES, 0);
     try {
-      return toDicomJson(readPart10(head.subarray(0, bytesRead), { headerOnly: true }).dataset);
+      const part10 = readPart10(head.subarray(0, bytesRead), { headerOnly: true });
+      return { header: toDicomJson(part10.dataset), transferSyntaxUid: part10.transferSyntaxUid, hasPixelData: part10.hasPixelData, fileBytes };
     } catch (error) {
       if (bytesRead < HEAD_BYTES) throw error;
     }
   } finally {
     await handle.close();
   }
-  return toDicomJson(readPart10(new Uint8Array(await readFile(path)), { headerOnly: true }).dataset);
+  const part10 = readPart10(new Uint8Array(await readFile(path)), { headerOnly: true });
+  return { header: toDicomJson(part10.dataset), transferSyntaxUid: part10.transferSyntaxUid, hasPixelData: part10.hasPixelData, fileBytes };
 }

@@ -9,6 +9,8 @@ export const STOW_FAILURE = {
   processingFailure: 0x0110,
   /** 0xA900: the object does not belong to the study the request addressed. */
   studyMismatch: 0xa900,
+  /** 0xA700: out of resources (the store's quota or the disk is full). */
+  outOfResources: 0xa700,
 } as const;
 
 /** One acknowledged or refused instance, as a STOW-RS reply lists it. */

@@ -106,7 +106,7 @@ Findings: see GET /api/v1/models "findings" or docs/api.md. Runs on CHEXGEN_DATA
         const manifest = system.cohorts.manifest(cohortId);
         await writeFile(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
         await writeFile(join(out, 'manifest.csv'), cohortManifestCsv(manifest));
-        if (opts.sheet && cohort.progress.done > 0) await writeFile(join(out, 'contact-sheet.png'), await system.cohorts.contactSheet(cohortId));
+        if (opts.sheet && cohort.progress.done > 0) await writeFile(join(out, 'contact-sheet.png'), await system.cohorts.contactSheet(cohortId).png());
         if (opts.json) process.stdout.write(`${JSON.stringify({ ...manifest.cohort, manifestDir: out })}\n`);
         else process.stdout.write(`cohort ${cohortId} ${cohort.status}: ${cohort.progress.done} made, ${cohort.progress.failed} failed, ${cohort.progress.canceled} canceled; manifest in ${out}\n`);
         if (!isFinal(cohort.status)) {

@@ -14,8 +14,9 @@ export function deliverCommand(): Command {
     .action(async (opts: { pacs?: string; json: boolean }) => {
       const config = loadConfig(process.env, opts.pacs !== undefined ? { pacsUrl: opts.pacs } : {});
       const logger = createCliLogger('warn');
-      const { store, description } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
-      const result = await new Outbox(outboxDir(config)).deliverPending(storeSink(store));
+      const log = (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message);
+      const { store, description } = await openDicomStore(config, log);
+      const result = await new Outbox(outboxDir(config), { log }).deliverPending(storeSink(store));
       const summary = { target: description, ...result };
       process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `delivered ${result.delivered}, waiting ${result.remaining} (${description})\n`);
       if (result.remaining > 0) throw new ChexgenError('PACS_UNAVAILABLE', `${result.remaining} stud(ies) still waiting: ${result.lastError}`);

@@ -83,7 +83,7 @@ async function run(opts: Options): Promise<void> {
   const masks = await Promise.all(opts.mask.map((m) => readMaskFile(m.label, resolve(m.path))));
   if (opts.seg !== undefined) {
     const { store } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
-    masks.push(...(await readStudySegmentation(store, opts.seg, undefined, '--seg')));
+    masks.push(...(await readStudySegmentation(store, opts.seg, undefined, '--seg', { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks })));
   }
   const seed = opts.seed ?? randomInt(0, 2 ** 31);
   const model = await loadModel(config, runtimeLog(logger));
@@ -145,9 +145,10 @@ async function run(opts: Options): Promise<void> {
 
 /** Queues every study in the outbox first (nothing is lost if the PACS is down), then delivers the queue. */
 async function deliverStudies(config: Config, studies: SyntheticStudy[], logger: Logger) {
-  const outbox = new Outbox(outboxDir(config));
+  const log = (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message);
+  const outbox = new Outbox(outboxDir(config), { log });
   for (const study of studies) await outbox.enqueue(study.studyInstanceUid, study.objects.map((o) => o.bytes));
-  const { store, description } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
+  const { store, description } = await openDicomStore(config, log);
   const result = await outbox.deliverPending(storeSink(store));
   return { target: description, outbox: outboxDir(config), ...result };
 }

@@ -1,8 +1,10 @@
 import { Router } from 'express';
+import type { Logger } from 'pino';
 import type { CohortService } from '../../cohorts/CohortService.js';
 import type { JobService } from '../../jobs/JobService.js';
 import type { CohortLimits } from '../validation/parseCohortBody.js';
 import type { ReadSegmentation, RequestLimits } from '../validation/parseSynthesisBody.js';
+import { EventStreamSlots } from '../EventStreamSlots.js';
 import { modelsRoutes, type ModelSummary } from './modelsRoutes.js';
 import { cohortsRoutes } from './cohortsRoutes.js';
 import { OPENAPI_DOCUMENT } from './openApiDocument.js';
@@ -16,12 +18,16 @@ export function apiRoutes(deps: {
   models: readonly ModelSummary[];
   sseHeartbeatMs?: number;
   readSegmentation?: ReadSegmentation;
+  logger?: Logger;
+  /** Most open event streams (CHEXGEN_MAX_EVENT_STREAMS), across both events routes. */
+  maxEventStreams?: number;
 }): Router {
   const router = Router();
-  router.use(synthesesRoutes(deps.jobs, deps.limits, { heartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation }));
-  router.use(cohortsRoutes(deps.cohorts, deps.limits, { heartbeatMs: deps.sseHeartbeatMs }));
-  const { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxCount, maxSteps, maxCohortSize } = deps.limits;
-  router.use(modelsRoutes(deps.models, { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxCount, maxSteps, maxCohortSize }));
+  const streams = new EventStreamSlots(deps.maxEventStreams ?? 64);
+  router.use(synthesesRoutes(deps.jobs, deps.limits, { heartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation, streams }));
+  router.use(cohortsRoutes(deps.cohorts, deps.limits, { heartbeatMs: deps.sseHeartbeatMs, logger: deps.logger, streams }));
+  const { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxMaskRuns, maxRequestMaskPixels, maxCount, maxSteps, maxCohortSize } = deps.limits;
+  router.use(modelsRoutes(deps.models, { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxMaskRuns, maxRequestMaskPixels, maxCount, maxSteps, maxCohortSize }));
   router.get('/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT);
   });

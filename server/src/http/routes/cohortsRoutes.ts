@@ -1,8 +1,10 @@
 import { Router, type Response } from 'express';
+import type { Logger } from 'pino';
 import type { CohortService } from '../../cohorts/CohortService.js';
 import type { Cohort } from '../../cohorts/cohortTypes.js';
 import { cohortManifestCsv } from '../../cohorts/cohortManifest.js';
 import { ChexgenError } from '../../errors.js';
+import type { EventStreamSlots } from '../EventStreamSlots.js';
 import { isFinal } from '../../jobs/jobTypes.js';
 import { parseCohortBody, type CohortLimits } from '../validation/parseCohortBody.js';
 
@@ -38,7 +40,7 @@ function sendEvent(res: Response, event: string, data: unknown): void {
 }
 
 /** `/cohorts`: submit, read, follow (SSE), cancel, manifests. Mounted under `/api/v1`. */
-export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, options: { heartbeatMs?: number; pollMs?: number } = {}): Router {
+export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, options: { heartbeatMs?: number; pollMs?: number; logger?: Logger; streams?: EventStreamSlots } = {}): Router {
   const router = Router();
 
   router.post('/cohorts', async (req, res) => {
@@ -71,8 +73,14 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
   });
 
   router.get('/cohorts/:id/contact-sheet.png', async (req, res) => {
-    const png = await cohorts.contactSheet(cohortId(req.params.id));
-    res.type('png').set('Cache-Control', 'no-cache').send(png);
+    const sheet = cohorts.contactSheet(cohortId(req.params.id));
+    const etag = `"${sheet.version}"`;
+    res.set('Cache-Control', 'no-cache').set('ETag', etag);
+    if (req.get('if-none-match') === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.type('png').send(await sheet.png());
   });
 
   // Server-sent events: `status` and `progress` at once, then whenever they change (the subjects are ordinary jobs;
@@ -80,6 +88,7 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
   router.get('/cohorts/:id/events', (req, res) => {
     const id = cohortId(req.params.id);
     let last = cohorts.get(id);
+    const release = isFinal(last.status) ? () => undefined : (options.streams?.acquire() ?? (() => undefined));
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     sendEvent(res, 'status', { status: last.status });
     sendEvent(res, 'progress', last.progress);
@@ -94,7 +103,10 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
       let now: Cohort;
       try {
         now = cohorts.get(id);
-      } catch {
+      } catch (error) {
+        // The stream cannot go on (e.g. the database failed): say so to the client and in the log, then close.
+        options.logger?.warn({ err: error, cohortId: id }, 'cohort event stream ended by an error');
+        sendEvent(res, 'error', error instanceof ChexgenError ? error.toJSON() : { code: 'INTERNAL', message: 'internal error' });
         close();
         res.end();
         return;
@@ -113,7 +125,10 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
         res.end();
       }
     }, pollMs);
-    const close = (): void => clearInterval(timer);
+    const close = (): void => {
+      clearInterval(timer);
+      release();
+    };
     req.on('close', close);
   });
 

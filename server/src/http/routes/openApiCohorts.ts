@@ -52,7 +52,7 @@ export const COHORT_PATHS = {
       operationId: 'followCohort',
       summary: 'Server-sent events: status, progress (when it changes), done (the cohort; then the stream ends)',
       parameters: [idParam],
-      responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '404': errorResponse('NOT_FOUND') },
+      responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '404': errorResponse('NOT_FOUND'), '429': errorResponse('TOO_MANY_REQUESTS: CHEXGEN_MAX_EVENT_STREAMS streams are open') },
     },
   },
   '/api/v1/cohorts/{id}/manifest.json': {
@@ -68,7 +68,11 @@ export const COHORT_PATHS = {
       operationId: 'getCohortContactSheet',
       summary: 'A PNG of the first 60 subjects made so far: preview, requested boxes, sex, age, view, findings',
       parameters: [idParam],
-      responses: { '200': { description: 'PNG', content: { 'image/png': { schema: { type: 'string', contentEncoding: 'binary' } } } }, '404': errorResponse('NOT_FOUND (also while no image is made)') },
+      responses: {
+        '200': { description: 'PNG (with an ETag that changes when another subject is made)', content: { 'image/png': { schema: { type: 'string', contentEncoding: 'binary' } } } },
+        '304': { description: 'Not modified: If-None-Match holds the current ETag' },
+        '404': errorResponse('NOT_FOUND (also while no image is made)'),
+      },
     },
   },
   '/api/v1/cohorts/{id}/manifest.csv': {

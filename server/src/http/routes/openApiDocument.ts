@@ -63,7 +63,7 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'followSynthesis',
         summary: 'Server-sent events: status, progress (per step), result (per image), done (the job; then the stream ends)',
         parameters: [idParam],
-        responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '404': errorResponse('NOT_FOUND') },
+        responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '404': errorResponse('NOT_FOUND'), '429': errorResponse('TOO_MANY_REQUESTS: CHEXGEN_MAX_EVENT_STREAMS streams are open') },
       },
     },
     '/api/v1/syntheses/{id}/preview/{index}.png': {

@@ -2,6 +2,7 @@ import { Router, type Response } from 'express';
 import { ChexgenError } from '../../errors.js';
 import type { JobService } from '../../jobs/JobService.js';
 import { isFinal } from '../../jobs/jobTypes.js';
+import type { EventStreamSlots } from '../EventStreamSlots.js';
 import { jobView, resultView } from '../jobView.js';
 import { parseSynthesisBody, type ReadSegmentation, type RequestLimits } from '../validation/parseSynthesisBody.js';
 
@@ -18,7 +19,7 @@ function sendEvent(res: Response, event: string, data: unknown): void {
 }
 
 /** `/syntheses`: submit, read, follow (SSE), cancel, preview. Mounted under `/api/v1`. */
-export function synthesesRoutes(jobs: JobService, limits: RequestLimits, options: { heartbeatMs?: number; readSegmentation?: ReadSegmentation } = {}): Router {
+export function synthesesRoutes(jobs: JobService, limits: RequestLimits, options: { heartbeatMs?: number; readSegmentation?: ReadSegmentation; streams?: EventStreamSlots } = {}): Router {
   const router = Router();
 
   router.post('/syntheses', async (req, res) => {
@@ -50,6 +51,7 @@ export function synthesesRoutes(jobs: JobService, limits: RequestLimits, options
   // on changes and `done` (the whole job) at the end, after which the stream closes.
   router.get('/syntheses/:id/events', (req, res) => {
     const job = jobs.get(jobId(req.params.id));
+    const release = isFinal(job.status) ? () => undefined : (options.streams?.acquire() ?? (() => undefined));
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     sendEvent(res, 'status', { status: job.status });
     sendEvent(res, 'progress', job.progress);
@@ -72,6 +74,7 @@ export function synthesesRoutes(jobs: JobService, limits: RequestLimits, options
     const close = (): void => {
       clearInterval(heartbeat);
       unsubscribe();
+      release();
     };
     req.on('close', close);
   });

@@ -3,7 +3,7 @@ import type { Config } from '../../config/loadConfig.js';
 import { ChexgenError } from '../../errors.js';
 import type { SubmittedSynthesis } from '../../jobs/JobService.js';
 import type { StoredMask } from '../../jobs/jobTypes.js';
-import { decodeMaskRuns, encodeMaskRuns } from '../../jobs/maskRuns.js';
+import { countMaskRuns, encodeMaskRuns, normaliseMaskRuns } from '../../jobs/maskRuns.js';
 import type { LabeledMask } from '../../dicom/masksFromRecord.js';
 import { normaliseLabel } from '../../synthesis/conditioning.js';
 import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
@@ -11,7 +11,7 @@ import { decodeMaskPng } from './decodeMaskPng.js';
 import { zodIssuesToError } from './zodIssuesToError.js';
 
 /** The request limits a server enforces (config keys CHEXGEN_MAX_*). */
-export type RequestLimits = Pick<Config, 'maxTextLength' | 'maxBoxes' | 'maxMasks' | 'maxMaskPixels' | 'maxCount' | 'maxSteps'>;
+export type RequestLimits = Pick<Config, 'maxTextLength' | 'maxBoxes' | 'maxMasks' | 'maxMaskPixels' | 'maxMaskRuns' | 'maxRequestMaskPixels' | 'maxCount' | 'maxSteps'>;
 
 const UID = /^[0-9]+(\.[0-9]+)*$/;
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -30,7 +30,7 @@ export function synthesisBodySchema(limits: RequestLimits) {
       png: z.string().optional(),
       width: z.number().int().min(1).max(8192).optional(),
       height: z.number().int().min(1).max(8192).optional(),
-      rle: z.array(z.number().int().min(0)).max(limits.maxMaskPixels + 1).optional(),
+      rle: z.array(z.number().int().min(0)).max(limits.maxMaskRuns, limit(limits.maxMaskRuns, 'CHEXGEN_MAX_MASK_RUNS')).optional(),
       seg: z.object({ StudyInstanceUID: uid, SeriesInstanceUID: uid.optional() }).strict().optional(),
     })
     .strict()
@@ -94,22 +94,28 @@ export async function parseSynthesisBody(
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ChexgenError('INVALID_FIELD', 'body: expected a JSON object (Content-Type: application/json)', { field: 'body', status: 400 });
   }
+  refuseLongArrays(body as Record<string, unknown>, limits);
   const parsed = synthesisBodySchema(limits).safeParse(body);
   if (!parsed.success) throw zodIssuesToError(parsed.error);
   const { masks, idempotencyKey: bodyKey, ...rest } = parsed.data;
   const idempotencyKey = resolveIdempotencyKey(bodyKey, headerKey);
   const stored: StoredMask[] = [];
+  const budget = maskBudget(limits);
   for (const [i, m] of (masks ?? []).entries()) {
     if (m.seg !== undefined) {
-      stored.push(...(await segMasks(m.seg, m.label, `masks[${i}].seg`, readSegmentation)));
+      const field = `masks[${i}].seg`;
+      // marked, so that these pixels (perhaps a patient's) can be purged after CHEXGEN_SEG_MASK_RETENTION_DAYS
+      stored.push(...(await segMasks(m.seg, m.label, field, readSegmentation)).map((mask) => ({ ...budget.take(mask, field), source: 'seg' as const })));
     } else if (m.png !== undefined) {
-      const decoded = await decodeMaskPng(m.png, limits.maxMaskPixels, `masks[${i}].png`);
-      stored.push({ label: m.label ?? '', width: decoded.width, height: decoded.height, rle: encodeMaskRuns(decoded.data) });
+      const field = `masks[${i}].png`;
+      const decoded = await decodeMaskPng(m.png, limits.maxMaskPixels, field);
+      stored.push(budget.take({ label: m.label ?? '', ...decoded }, field));
     } else {
       const width = m.width ?? 0;
       const height = m.height ?? 0;
-      const data = decodeMaskRuns(m.rle ?? [], width, height, `masks[${i}].rle`); // the runs must cover width x height
-      stored.push({ label: m.label ?? '', width, height, rle: encodeMaskRuns(data) });
+      budget.reserve(width * height, `masks[${i}]`);
+      // the runs must cover width x height; brought to canonical form from the runs alone, never decoded here
+      stored.push({ label: m.label ?? '', width, height, rle: normaliseMaskRuns(m.rle ?? [], width, height, `masks[${i}].rle`) });
     }
   }
   if (stored.length > limits.maxMasks) {
@@ -119,19 +125,61 @@ export async function parseSynthesisBody(
   return { request, idempotencyKey };
 }
 
+/**
+ * What the masks of one request may cost: each at most CHEXGEN_MAX_MASK_RUNS runs (counted before they are built, so
+ * a checkerboard PNG of a few KB cannot become millions of runs in memory and in jobs.sqlite), all together at most
+ * CHEXGEN_MAX_REQUEST_MASK_PIXELS decoded pixels.
+ */
+function maskBudget(limits: RequestLimits) {
+  let pixels = 0;
+  const reserve = (more: number, field: string): void => {
+    pixels += more;
+    if (pixels > limits.maxRequestMaskPixels) {
+      throw new ChexgenError('INVALID_FIELD', `${field}: the masks so far add up to ${pixels} pixels; a request may have at most ${limits.maxRequestMaskPixels} (CHEXGEN_MAX_REQUEST_MASK_PIXELS)`, { field, status: 400 });
+    }
+  };
+  return {
+    reserve,
+    /** A decoded mask, counted against the budget, as run lengths. */
+    take(mask: LabeledMask, field: string): StoredMask {
+      reserve(mask.width * mask.height, field);
+      const runs = countMaskRuns(mask.data);
+      if (runs > limits.maxMaskRuns) {
+        throw new ChexgenError('INVALID_FIELD', `${field}: the mask has ${runs} runs (changes between inside and outside); at most ${limits.maxMaskRuns} (CHEXGEN_MAX_MASK_RUNS)`, { field, status: 400 });
+      }
+      return { label: mask.label, width: mask.width, height: mask.height, rle: encodeMaskRuns(mask.data) };
+    },
+  };
+}
+
+/**
+ * Refuses boxes, masks and run lists longer than the limits before the schema looks at them: zod checks every
+ * element of an array before its length, so 20,000 boxes would cost a long stop of the event loop to be refused.
+ */
+function refuseLongArrays(body: Record<string, unknown>, limits: RequestLimits): void {
+  const tooLong = (field: string, value: unknown, max: number, env: string): void => {
+    if (Array.isArray(value) && value.length > max) {
+      throw new ChexgenError('INVALID_FIELD', `${field}: ${limit(max, env)}, got ${value.length}`, { field, status: 400 });
+    }
+  };
+  tooLong('boxes', body.boxes, limits.maxBoxes, 'CHEXGEN_MAX_BOXES');
+  tooLong('masks', body.masks, limits.maxMasks, 'CHEXGEN_MAX_MASKS');
+  if (!Array.isArray(body.masks)) return;
+  body.masks.forEach((mask: unknown, i) => {
+    if (typeof mask === 'object' && mask !== null) tooLong(`masks[${i}].rle`, (mask as { rle?: unknown }).rle, limits.maxMaskRuns, 'CHEXGEN_MAX_MASK_RUNS');
+  });
+}
+
 /** Reads the masks of a SEG in the server's store (server/src/pacs/readStudySegmentation.ts); errors name `field`. */
 export type ReadSegmentation = (studyUid: string, seriesUid: string | undefined, field: string) => Promise<LabeledMask[]>;
 
-/**
- * The masks of a `{ seg }` entry, stored as run lengths (so the job no longer needs the PACS): every segment the
- * model knows, or only the one named by `label`.
- */
+/** The masks of a `{ seg }` entry: every segment the model knows, or only the one named by `label`. */
 async function segMasks(
   seg: { StudyInstanceUID: string; SeriesInstanceUID?: string | undefined },
   label: string | undefined,
   field: string,
   readSegmentation: ReadSegmentation | undefined,
-): Promise<StoredMask[]> {
+): Promise<LabeledMask[]> {
   if (readSegmentation === undefined) {
     throw new ChexgenError('INVALID_FIELD', `${field}: this server has no store to read a SEG from`, { field, status: 400 });
   }
@@ -140,7 +188,7 @@ async function segMasks(
   if (chosen.length === 0) {
     throw new ChexgenError('INVALID_FIELD', `${field}: the SEG has no segment "${label ?? ''}" (it has ${found.map((m) => m.label).join(', ') || 'none we know'})`, { field, status: 400 });
   }
-  return chosen.map((m) => ({ label: m.label, width: m.width, height: m.height, rle: encodeMaskRuns(m.data) }));
+  return chosen;
 }
 
 /** The idempotency key of a request: the body's `idempotencyKey` or the `Idempotency-Key` header (both: they must agree). */

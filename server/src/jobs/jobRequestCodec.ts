@@ -1,0 +1,24 @@
+import type { StoredMask, SynthesisJobRequest } from './jobTypes.js';
+import { packMaskRuns, unpackMaskRuns } from './maskRuns.js';
+
+/** A mask in a database row: packed runs (since issue 13), or the plain array rows written before hold. */
+type MaskRow = Omit<StoredMask, 'rle'> & ({ runs: string } | { rle: number[] });
+
+/** A job request as its `request` column holds it: masks with packed runs (see packMaskRuns). */
+export function encodeJobRequest(request: SynthesisJobRequest): string {
+  if (request.masks === undefined) return JSON.stringify(request);
+  const masks = request.masks.map(({ rle, ...mask }): MaskRow => ({ ...mask, runs: packMaskRuns(rle) }));
+  return JSON.stringify({ ...request, masks });
+}
+
+/** Inverse of {@link encodeJobRequest}; also reads rows whose masks hold plain run arrays. */
+export function decodeJobRequest(text: string): SynthesisJobRequest {
+  const row = JSON.parse(text) as Omit<SynthesisJobRequest, 'masks'> & { masks?: MaskRow[] };
+  if (row.masks === undefined) return row as SynthesisJobRequest;
+  const masks = row.masks.map((mask): StoredMask => {
+    if ('rle' in mask) return mask;
+    const { runs, ...rest } = mask;
+    return { ...rest, rle: unpackMaskRuns(runs) };
+  });
+  return { ...row, masks };
+}
