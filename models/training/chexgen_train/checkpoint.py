@@ -5,7 +5,7 @@ import glob
 import io
 import json
 import os
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -34,10 +34,15 @@ def config_from_json(doc: Dict) -> TrainConfig:
     return TrainConfig(vae=vae, text=TextConfig(**doc.pop("text")), dit=DitConfig(**doc.pop("dit")), **doc)
 
 
-def save(run_dir: str, cfg: TrainConfig, tokenizer_json: str, modules: Dict[str, torch.nn.Module], info: Dict) -> None:
+def save(run_dir: str, cfg: TrainConfig, tokenizer_json: str, modules: Dict[str, torch.nn.Module], info: Dict,
+         states: Optional[Dict[str, Dict[str, torch.Tensor]]] = None) -> None:
+    """modules: prefix -> module (its state dict is saved); states: prefix -> extra state dicts (e.g. the live
+    weights beside the EMA ones: live_text, live_dit)."""
     os.makedirs(run_dir, exist_ok=True)
+    named = {prefix: module.state_dict() for prefix, module in modules.items()}
+    named.update(states or {})
     arrays = {f"{prefix}.{k}": v.detach().float().cpu().numpy().astype(np.float16)
-              for prefix, module in modules.items() for k, v in module.state_dict().items()}
+              for prefix, state in named.items() for k, v in state.items()}
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     data = buf.getvalue()
@@ -49,11 +54,13 @@ def save(run_dir: str, cfg: TrainConfig, tokenizer_json: str, modules: Dict[str,
     with open(os.path.join(run_dir, "tokenizer.json"), "w", encoding="utf-8") as f:
         f.write(tokenizer_json)
     with open(os.path.join(run_dir, "checkpoint.json"), "w", encoding="utf-8") as f:
-        json.dump({"config": cfg.to_json(), "modules": sorted(modules), **info}, f, indent=2)
+        json.dump({"config": cfg.to_json(), "modules": sorted(named), **info}, f, indent=2)
 
 
-def load(run_dir: str):
-    """-> (cfg, tokenizer, vae, text, dit, info); weights are the fp16-rounded ones that were saved."""
+def load(run_dir: str, weights: str = "ema"):
+    """-> (cfg, tokenizer, vae, text, dit, info); weights are the fp16-rounded ones that were saved. weights="live":
+    the live (not averaged) text encoder and DiT where the run saved them. A run trained from a latent bundle saves no
+    VAE: it comes from the model folder named by info["vae_from"] (models/<name>)."""
     with open(os.path.join(run_dir, "checkpoint.json"), encoding="utf-8") as f:
         info = json.load(f)
     cfg = config_from_json(info["config"])
@@ -64,11 +71,18 @@ def load(run_dir: str):
         raise FileNotFoundError(f"{run_dir}: no weights.npz.part* files")
     z = np.load(io.BytesIO(b"".join(open(p, "rb").read() for p in parts)))
     vae, text, dit = build_models(cfg, len(tok.vocab))
-    for prefix, module in (("vae", vae), ("text", text), ("dit", dit)):
+    live = "live_" if weights == "live" else ""
+    for prefix, module in (("vae", vae), (live + "text", text), (live + "dit", dit)):
         state = {k[len(prefix) + 1:]: torch.from_numpy(z[k].astype(np.float32))
                  for k in z.files if k.startswith(prefix + ".")}
         if state:
             module.load_state_dict(state)
+        elif prefix.startswith("live_"):
+            raise ValueError(f"{run_dir}: no live weights saved ({prefix})")
+    if not any(k.startswith("vae.") for k in z.files) and info.get("vae_from"):
+        from .onnx_weights import load_modules  # the run trained on latents of this model's VAE
+
+        vae = load_modules(os.path.join(os.path.dirname(__file__), "..", "..", info["vae_from"]))[3]
     return cfg, tok, vae.eval(), text.eval(), dit.eval(), info
 
 

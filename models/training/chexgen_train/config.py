@@ -58,8 +58,11 @@ class TrainConfig:
     dit_max_steps: int = 1_000_000
     dit_batch: int = 256
     dit_lr: float = 4e-4
+    dit_lr_final: float = 1e-5  # the learning rate decays to this over the last dit_decay_fraction of the budget
+    dit_decay_fraction: float = 0.0  # 0: constant after warm-up (cxr256-gpu-v1); 0.3 for the next runs
     warmup_steps: int = 200
     ema_decay: float = 0.999
+    val_every_seconds: float = 30.0  # validation loss on the train carve-out (train.py --val-carve-out)
     text_dropout: float = 0.15  # classifier-free guidance: text replaced by the empty prompt
     spatial_dropout: float = 0.15  # classifier-free guidance: every mask and box channel "not given"
     channel_dropout: float = 0.3  # each given channel independently hidden, so any subset can be given
@@ -86,8 +89,9 @@ PRESETS: Dict[str, TrainConfig] = {
         text=TextConfig(width=192, depth=2, heads=3),
         dit=DitConfig(width=192, depth=8, heads=3),
         vae_seconds=2400, vae_batch=8, dit_seconds=4800, dit_batch=32, dit_lr=3e-4, ema_decay=0.998,
+        dit_decay_fraction=0.3,
     ),
-    "gpu": TrainConfig(name="gpu"),
+    "gpu": TrainConfig(name="gpu", dit_decay_fraction=0.3),
 }
 
 

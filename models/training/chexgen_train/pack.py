@@ -13,6 +13,7 @@ import numpy as np
 
 from .config import BOX_CLASSES, MASK_CLASSES, TrainConfig
 from .data import box_presence, load_gray, load_mask_planes, read_manifest
+from .evaluation.carve_out import carve_out_ids
 from .prompts import ReportCorpus, training_prompt, vocabulary_texts
 from .tokenizer import WordTokenizer
 
@@ -38,6 +39,7 @@ def build_pack(data_dir: str, corpus_path: str, cfg: TrainConfig, out_path: str,
     size = cfg.resolution
     pseudo = load_pseudo_masks(pseudo_masks) if pseudo_masks else {}
     records = read_manifest(data_dir, split="train")  # the eval split never enters training
+    carve_out = sorted(carve_out_ids(records, read_manifest(data_dir, split="eval")))
     if limit:
         records = records[:limit]
     corpus = ReportCorpus.load(corpus_path, split="train")
@@ -73,7 +75,7 @@ def build_pack(data_dir: str, corpus_path: str, cfg: TrainConfig, out_path: str,
             prompt_ids[i, v] = tok.encode(t)[0]
     offsets = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
     meta = {"version": PACK_VERSION, "size": size, "data_dir": os.path.abspath(data_dir),
-            "mask_sources": list(MASK_SOURCES), "pseudo_masks": os.path.abspath(pseudo_masks) if pseudo_masks else None,
+            "mask_sources": list(MASK_SOURCES), "carve_out": [i for i in carve_out if i in {r.id for r in records}], "pseudo_masks": os.path.abspath(pseudo_masks) if pseudo_masks else None,
             "ids": [r.id for r in records], "findings": [r.findings for r in records],
             "sex": [r.sex for r in records], "age": [r.age for r in records], "view": [r.view for r in records],
             "example_prompts": [p[:2] for p in prompts[:: max(1, n // 40)]]}

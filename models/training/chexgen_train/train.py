@@ -13,7 +13,7 @@ import os
 import random
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
@@ -21,22 +21,19 @@ import torch.nn.functional as F
 
 from . import checkpoint
 from .ema import Ema
+from .lr_schedule import learning_rate
 from .onnx_weights import load_modules
 from .conditions import drop_conditions, drop_text, rasterize_boxes, unpack_masks
 from .config import BOX_CLASSES, MASK_CLASSES, TrainConfig, preset
 from .flow import euler_sample, noisy, sample_t
+from .latent_bundle import load_bundle
 from .pack import MASK_SOURCES, build_pack, load_pack
+from .paths import DEFAULT_DATA, ROOT, log
 from .pngio import grid, to_uint8, write_png_gray
 from .prompts import ReportCorpus, vocabulary_texts
 from .tokenizer import WordTokenizer
 from .vae import reconstruction_loss
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-DEFAULT_DATA = os.path.abspath(os.path.join(ROOT, "..", "shared", "data", "cxr256"))
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 def pick_device(name: str) -> torch.device:
@@ -125,32 +122,118 @@ def condition_batch(pack_t: Dict[str, torch.Tensor], idx: torch.Tensor, size: in
     return planes, present  # [B,K,H,W], [B,K]
 
 
+@torch.no_grad()
+def all_condition_planes(pack_t: Dict[str, torch.Tensor], size: int, chunk: int = 64) -> torch.Tensor:
+    """Every image's condition planes rasterised once, as uint8 [N,K,H,W] on the pack's device (1.2 GB for 2,010
+    images at 256 px), so a training step only indexes them."""
+    n = pack_t["masks_bits"].shape[0]
+    return torch.cat([condition_batch(pack_t, torch.arange(i, min(n, i + chunk), device=pack_t["boxes"].device),
+                                      size)[0].to(torch.uint8) for i in range(0, n, chunk)])
+
+
+def maybe_compile(module: torch.nn.Module, device: torch.device, report) -> torch.nn.Module:
+    """torch.compile on CUDA where it works; the eager module otherwise (torch 1.13 has no compile)."""
+    if device.type != "cuda" or not hasattr(torch, "compile"):
+        return module
+    try:
+        compiled = torch.compile(module)
+        report("torch.compile: enabled for the denoiser")
+        return compiled
+    except Exception as error:  # noqa: BLE001 - any compile failure falls back to eager
+        report(f"torch.compile unavailable ({error}); eager")
+        return module
+
+
+class Validation:
+    """Denoising loss on held-out images (the evaluation's train carve-out), with fixed noise, timesteps (8 strata)
+    and prompts, all conditions given: comparable across steps and runs."""
+
+    def __init__(self, lat_mean: torch.Tensor, pack_t: Dict[str, torch.Tensor], planes: torch.Tensor,
+                 idx: torch.Tensor, device, batch: int = 64, repeats: int = 8):
+        gen = torch.Generator().manual_seed(1234)
+        idx = idx[:batch]
+        self.x0 = lat_mean[idx].repeat(repeats, 1, 1, 1)
+        n = len(idx)
+        self.t = ((torch.arange(repeats).repeat_interleave(n) + torch.rand(n * repeats, generator=gen)) / repeats).to(device)
+        self.noise = torch.randn(self.x0.shape, generator=gen).to(device)
+        self.ids = pack_t["prompt_ids"][idx, 0].repeat(repeats, 1)
+        self.mask = (self.ids != 0).long()
+        self.planes = planes[idx].repeat(repeats, 1, 1, 1)
+        self.present = torch.cat([pack_t["mask_present"][idx], pack_t["box_present"][idx]], 1).float().repeat(repeats, 1)
+        self.images = n
+
+    @torch.no_grad()
+    def loss(self, text, dit, device, chunk: int = 64) -> float:
+        total = 0.0
+        for i in range(0, len(self.t), chunk):
+            s = slice(i, i + chunk)
+            xt, target = noisy(self.x0[s], self.noise[s], self.t[s])
+            with autocast(device):
+                pred = dit(xt, self.t[s], text(self.ids[s], self.mask[s]), self.mask[s], self.planes[s].float(),
+                           self.present[s])
+            total += float(F.mse_loss(pred.float(), target, reduction="sum"))
+        return total / self.x0.numel()
+
+
 def train_dit(text, dit, lat_mean, lat_std, pack_t, cfg: TrainConfig, device, seconds: float, report,
-              on_checkpoint) -> Dict:
+              on_checkpoint, train_idx: Optional[torch.Tensor] = None, val_idx: Optional[torch.Tensor] = None) -> Dict:
+    """Trains text encoder + DiT for `seconds` (or cfg.dit_max_steps) on the images `train_idx` (default: all).
+    on_checkpoint(info, live_state) is called about every minute and at the end, with the EMA weights in the modules
+    and the live ones in live_state."""
     params = list(text.parameters()) + list(dit.parameters())
     fused = {"fused": True} if device.type == "cuda" and "fused" in torch.optim.AdamW.__init__.__code__.co_varnames else {}
     opt = torch.optim.AdamW(params, lr=cfg.dit_lr, weight_decay=0.0, **fused)
     ema = Ema([text, dit], cfg.ema_decay)
-    n, size = lat_mean.shape[0], cfg.resolution
+    size = cfg.resolution
+    t_planes = time.time()
+    planes_all = all_condition_planes(pack_t, size)
+    report(f"condition planes rasterised once: {tuple(planes_all.shape)} in {time.time() - t_planes:.1f}s")
+    pool = train_idx if train_idx is not None else torch.arange(lat_mean.shape[0], device=device)
+    val = Validation(lat_mean, pack_t, planes_all, val_idx, device) if val_idx is not None and len(val_idx) else None
+    run_dit = maybe_compile(dit, device, report)
     variants = pack_t["prompt_ids"].shape[1]
-    start, step, losses, last_ckpt = time.time(), 0, [], time.time()
+    start, step, losses, last_ckpt, last_val = time.time(), 0, [], time.time(), time.time()
+    val_curve: List = []
     running = torch.zeros((), device=device)
+
+    def validate() -> None:
+        if val is None:
+            return
+        live = val.loss(text, dit, device)
+        ema.swap()
+        averaged = val.loss(text, dit, device)
+        ema.swap()
+        val_curve.append({"step": step, "seconds": round(time.time() - start, 1), "live": round(live, 5),
+                          "ema": round(averaged, 5)})
+        report(f"validation at step {step}: loss live {live:.4f}, EMA {averaged:.4f} ({val.images} carve-out images)")
+
+    def checkpoint() -> None:
+        live = {"text": {k: v.detach().clone() for k, v in text.state_dict().items()},
+                "dit": {k: v.detach().clone() for k, v in dit.state_dict().items()}}
+        ema.swap()
+        on_checkpoint({"dit_steps": step, "dit_loss_curve": losses, "dit_val_curve": val_curve}, live)
+        ema.swap()
+
+    validate()
     while time.time() - start < seconds and step < cfg.dit_max_steps:
         b = cfg.dit_batch
-        idx = torch.randint(0, n, (b,), device=device)
-        x0 = lat_mean[idx] + lat_std[idx] * torch.randn_like(lat_mean[idx])  # sample the VAE posterior
+        idx = pool[torch.randint(0, len(pool), (b,), device=device)]
+        x0 = lat_mean[idx] if lat_std is None else lat_mean[idx] + lat_std[idx] * torch.randn_like(lat_mean[idx])
         ids = pack_t["prompt_ids"][idx, torch.randint(0, variants, (b,), device=device)]  # [B,L]
         ids = drop_text(ids, cfg.text_dropout)
         mask = (ids != 0).long()
-        planes, present = condition_batch(pack_t, idx, size)
+        planes = planes_all[idx].float()
+        present = torch.cat([pack_t["mask_present"][idx], pack_t["box_present"][idx]], 1).float()
         present = drop_conditions(present, cfg.spatial_dropout, cfg.channel_dropout)
         t = sample_t(b, device)
         xt, target = noisy(x0, torch.randn_like(x0), t)
+        lr = learning_rate(step, (time.time() - start) / seconds, cfg.dit_lr, cfg.dit_lr_final, cfg.warmup_steps,
+                           cfg.dit_decay_fraction)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, cfg.dit_lr, cfg.warmup_steps)
+            g["lr"] = lr
         with autocast(device):
             emb = text(ids, mask)
-            pred = dit(xt, t, emb, mask, planes, present)
+            pred = run_dit(xt, t, emb, mask, planes, present)
         loss = F.mse_loss(pred.float(), target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -162,16 +245,23 @@ def train_dit(text, dit, lat_mean, lat_std, pack_t, cfg: TrainConfig, device, se
         if step % 200 == 0:
             losses.append(round(float(running) / 200, 5))
             running.zero_()
-            report(f"dit step {step} loss {losses[-1]:.4f} {step * b / (time.time() - start):.0f} samples/s")
+            report(f"dit step {step} loss {losses[-1]:.4f} lr {lr:.2e} "
+                   f"{step * b / (time.time() - start):.0f} samples/s")
+        if time.time() - last_val > cfg.val_every_seconds:
+            validate()
+            last_val = time.time()
         if time.time() - last_ckpt > 60:
-            ema.swap()
-            on_checkpoint({"dit_steps": step, "dit_loss_curve": losses})
-            ema.swap()
+            checkpoint()
             last_ckpt = time.time()
+    elapsed = time.time() - start
+    validate()
+    checkpoint()
     ema.swap()  # leave the EMA weights in the modules
-    return {"dit_steps": step, "dit_seconds": round(time.time() - start, 1), "dit_loss_curve": losses,
+    return {"dit_steps": step, "dit_seconds": round(elapsed, 1), "dit_loss_curve": losses, "dit_val_curve": val_curve,
             "ema": {"decay": cfg.ema_decay, "warmup": ema.warmup, "updates": ema.updates},
-            "dit_samples_per_s": round(step * cfg.dit_batch / max(1e-6, time.time() - start), 1)}
+            "lr": {"peak": cfg.dit_lr, "final": cfg.dit_lr_final, "decay_fraction": cfg.dit_decay_fraction,
+                   "warmup_steps": cfg.warmup_steps},
+            "dit_samples_per_s": round(step * cfg.dit_batch / max(1e-6, elapsed), 1)}
 
 
 @torch.no_grad()
@@ -250,25 +340,42 @@ def resume_modules(model_dir: str, pack_tokenizer: str):
     return cfg, vae, text, dit
 
 
-def main(args: argparse.Namespace) -> None:
+def resolve_config(args: argparse.Namespace, saved: Optional[TrainConfig]) -> TrainConfig:
+    """The preset with the flags applied; when continuing a model, its architecture and the preset's schedule."""
     overrides = {}
-    if args.vae_seconds is not None:
-        overrides["vae_seconds"] = args.vae_seconds
-    if args.dit_seconds is not None:
-        overrides["dit_seconds"] = args.dit_seconds
-    if args.batch is not None:
-        overrides["dit_batch"] = args.batch
-    if args.vae_batch is not None:
-        overrides["vae_batch"] = args.vae_batch
+    for flag, field in (("vae_seconds", "vae_seconds"), ("dit_seconds", "dit_seconds"), ("batch", "dit_batch"),
+                        ("vae_batch", "vae_batch"), ("lr", "dit_lr")):
+        if getattr(args, flag) is not None:
+            overrides[field] = getattr(args, flag)
     if args.without_pseudo_masks:
         overrides["use_pseudo_masks"] = False
     cfg = preset(args.config, **overrides)
-    resumed = load_modules(args.resume_from) if args.resume_from else None  # (manifest, cfg, tok, vae, text, dit)
-    if resumed is not None:
-        # architecture from the model folder; budgets and batch sizes from the preset and the flags
-        saved_cfg = resumed[1]
-        cfg = replace(saved_cfg, name=cfg.name, vae_seconds=0, dit_seconds=cfg.dit_seconds, dit_batch=cfg.dit_batch,
-                      vae_batch=cfg.vae_batch, random_weights=False, use_pseudo_masks=cfg.use_pseudo_masks)
+    if saved is None:
+        return cfg
+    return replace(saved, name=cfg.name, vae_seconds=0, dit_seconds=cfg.dit_seconds, dit_batch=cfg.dit_batch,
+                   vae_batch=cfg.vae_batch, random_weights=False, use_pseudo_masks=cfg.use_pseudo_masks,
+                   dit_lr=cfg.dit_lr, dit_lr_final=cfg.dit_lr_final, dit_decay_fraction=cfg.dit_decay_fraction,
+                   warmup_steps=cfg.warmup_steps, ema_decay=cfg.ema_decay, val_every_seconds=cfg.val_every_seconds)
+
+
+def split_indices(meta: Dict, n: int, hold_out: bool, device) -> tuple:
+    """-> (train indices, validation indices): the evaluation's train carve-out (pack meta) is held out for the
+    validation loss unless --train-on-carve-out."""
+    held = set(meta.get("carve_out") or [])
+    val = [i for i, rid in enumerate(meta["ids"][:n]) if rid in held]
+    train = [i for i in range(n) if not (hold_out and i in set(val))]
+    return torch.tensor(train, device=device), torch.tensor(val, device=device)
+
+
+def main(args: argparse.Namespace) -> None:
+    bundle = load_bundle(args.bundle) if args.bundle else None
+    if bundle is not None:
+        saved_cfg, _, _, b_text, b_dit, b_info = checkpoint.load(os.path.join(args.bundle, "resume"))
+        resumed = None
+        cfg = resolve_config(args, saved_cfg)
+    else:
+        resumed = load_modules(args.resume_from) if args.resume_from else None  # (manifest, cfg, tok, vae, text, dit)
+        cfg = resolve_config(args, resumed[1] if resumed is not None else None)
     out_dir = args.out or os.path.join(ROOT, "models", "training", "runs", cfg.name)
     torch.manual_seed(cfg.seed)
     random.seed(cfg.seed)
@@ -282,64 +389,76 @@ def main(args: argparse.Namespace) -> None:
         torch.backends.cudnn.allow_tf32 = True
     if args.threads:
         torch.set_num_threads(args.threads)
-    pack_path = args.pack or os.path.join(ROOT, "models", "training", ".cache", f"pack-{cfg.resolution}{f'-limit{args.limit}' if args.limit else ''}.npz")
-    if not os.path.exists(pack_path):
-        corpus = args.corpus or os.path.join(args.data, "reports", "iu_reports.csv")
-        pseudo = args.pseudo_masks if args.pseudo_masks != "none" and os.path.exists(args.pseudo_masks) else None
-        log(f"packing the train split of {args.data} -> {pack_path} (pseudo-label masks: {pseudo or 'none'})")
-        build_pack(args.data, corpus, cfg, pack_path, limit=args.limit, pseudo_masks=pseudo)
     t0 = time.time()
-    pack = load_pack(pack_path)
-    if args.subset:  # the first N images of the pack, same tokenizer (smoke runs of --resume-from)
-        pack = {k: (v[:args.subset] if isinstance(v, np.ndarray) and v.shape[:1] == pack["images"].shape[:1] else v)
+    if bundle is not None:
+        pack = bundle
+    else:
+        pack_path = args.pack or os.path.join(ROOT, "models", "training", ".cache", f"pack-{cfg.resolution}{f'-limit{args.limit}' if args.limit else ''}.npz")
+        if not os.path.exists(pack_path):
+            corpus = args.corpus or os.path.join(args.data, "reports", "iu_reports.csv")
+            pseudo = args.pseudo_masks if args.pseudo_masks != "none" and os.path.exists(args.pseudo_masks) else None
+            log(f"packing the train split of {args.data} -> {pack_path} (pseudo-label masks: {pseudo or 'none'})")
+            build_pack(args.data, corpus, cfg, pack_path, limit=args.limit, pseudo_masks=pseudo)
+        pack = load_pack(pack_path)
+    first = "latents" if bundle is not None else "images"
+    if args.subset:  # the first N images of the pack, same tokenizer (smoke runs)
+        pack = {k: (v[:args.subset] if isinstance(v, np.ndarray) and v.shape[:1] == pack[first].shape[:1] else v)
                 for k, v in pack.items()}
+    n = pack[first].shape[0]
     if not cfg.use_pseudo_masks:
         pack["mask_present"] = pack["mask_present"] * (pack["mask_source"] != MASK_SOURCES.index("pseudo_label"))
     tok = WordTokenizer.from_json(pack["tokenizer"])
-    log(f"pack: {pack['images'].shape[0]} images, mask planes given {int(pack['mask_present'].sum())} "
+    log(f"{'bundle' if bundle is not None else 'pack'}: {n} images, mask planes given {int(pack['mask_present'].sum())} "
         f"(pseudo-label {int((pack['mask_source'] == MASK_SOURCES.index('pseudo_label')).sum())}"
-        f"{', not used' if not cfg.use_pseudo_masks else ''}), vocab {len(tok.vocab)}, decoded in {time.time() - t0:.1f}s; "
+        f"{', not used' if not cfg.use_pseudo_masks else ''}), vocab {len(tok.vocab)}, loaded in {time.time() - t0:.1f}s; "
         f"device {device}, torch {torch.__version__}")
     pack_t = {k: torch.from_numpy(np.ascontiguousarray(v)).to(device) for k, v in pack.items()
               if isinstance(v, np.ndarray)}
-    if resumed is not None:
-        require_same_vocabulary(args.resume_from, resumed[2], pack["tokenizer"])
-        vae, text, dit = (m.to(device).train() for m in resumed[3:])
-    else:
-        vae, text, dit = (m.to(device) for m in checkpoint.build_models(cfg, len(tok.vocab)))
-    info: Dict = {"data": pack["meta"]["data_dir"], "train_images": int(pack["images"].shape[0]),
-                  "torch": torch.__version__,
+    train_idx, val_idx = split_indices(pack["meta"], n, not args.train_on_carve_out, device)
+    info: Dict = {"data": pack["meta"]["data_dir"], "train_images": int(len(train_idx)),
+                  "validation_images": int(len(val_idx)), "torch": torch.__version__,
                   "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}
-    if args.resume_from:
-        info["resumed_from"] = os.path.basename(os.path.normpath(args.resume_from))
-
-    def save_all(extra: Dict) -> None:
-        info.update(extra)
-        checkpoint.save(out_dir, cfg, pack["tokenizer"], {"vae": vae, "text": text, "dit": dit}, info)
-
-    if args.resume_from:
-        log(f"resuming from {args.resume_from}: its VAE is kept (the latent scale must not move), the DiT trains on")
-        info.update({"vae_steps": 0})
+    if bundle is not None:
+        if b_info.get("resumed_from") is None:
+            raise SystemExit(f"{args.bundle}/resume: not a resume checkpoint")
+        vae, text, dit = None, b_text.to(device).train(), b_dit.to(device).train()
+        info.update({"resumed_from": b_info["resumed_from"], "vae_from": bundle["meta"]["vae_from"], "vae_steps": 0})
+        lat_mean, lat_std = pack_t["latents"].float(), None
+        log(f"continuing {b_info['resumed_from']} from its latent bundle (its VAE stays in models/{info['vae_from']})")
     else:
-        info.update(train_vae(vae, pack_t["images"], cfg, device, cfg.vae_seconds, log))
-    lat_mean, lat_std = encode_latents(vae, pack_t["images"], device)
-    info["vae_psnr_train_random64"] = round(psnr(vae, pack_t["images"], device), 2)
-    info["latent_shift"] = vae.latent_shift.tolist()
-    info["latent_scale"] = vae.latent_scale.tolist()
-    log(f"vae done: {info['vae_steps']} steps, PSNR {info['vae_psnr_train_random64']} dB on 64 random train images")
+        if resumed is not None:
+            require_same_vocabulary(args.resume_from, resumed[2], pack["tokenizer"])
+            vae, text, dit = (m.to(device).train() for m in resumed[3:])
+            info["resumed_from"] = os.path.basename(os.path.normpath(args.resume_from))
+            log(f"resuming from {args.resume_from}: its VAE is kept (the latent scale must not move), the DiT trains on")
+            info["vae_steps"] = 0
+        else:
+            vae, text, dit = (m.to(device) for m in checkpoint.build_models(cfg, len(tok.vocab)))
+            info.update(train_vae(vae, pack_t["images"], cfg, device, cfg.vae_seconds, log))
+        lat_mean, lat_std = encode_latents(vae, pack_t["images"], device)
+        info["vae_psnr_train_random64"] = round(psnr(vae, pack_t["images"], device), 2)
+        info["latent_shift"] = vae.latent_shift.tolist()
+        info["latent_scale"] = vae.latent_scale.tolist()
+        log(f"vae done: {info['vae_steps']} steps, PSNR {info['vae_psnr_train_random64']} dB on 64 random train images")
+    trained = {"text": text, "dit": dit} if vae is None else {"vae": vae, "text": text, "dit": dit}
+
+    def save_all(extra: Dict, live: Optional[Dict] = None) -> None:
+        info.update(extra)
+        states = {f"live_{k}": v for k, v in (live or {}).items()}
+        checkpoint.save(out_dir, cfg, pack["tokenizer"], trained, info, states)
+
     save_all({})
-    info.update(train_dit(text, dit, lat_mean, lat_std, pack_t, cfg, device, cfg.dit_seconds, log,
-                          lambda extra: save_all(extra)))
-    save_all({})
+    info.update(train_dit(text, dit, lat_mean, lat_std, pack_t, cfg, device, cfg.dit_seconds, log, save_all,
+                          train_idx=train_idx, val_idx=val_idx))
     log(f"dit done: {info['dit_steps']} steps at {info['dit_samples_per_s']} samples/s; checkpoint in {out_dir}")
-    if not args.no_preview:
+    if not args.no_preview and vae is not None:
         t1 = time.time()
         preview(vae, text, dit, tok, pack_t, device, out_dir, steps=args.preview_steps, seeds=args.preview_seeds)
         log(f"preview grids written in {time.time() - t1:.1f}s")
     with open(os.path.join(out_dir, "checkpoint.json"), encoding="utf-8") as f:
         doc = json.load(f)
     log("summary " + json.dumps({k: doc[k] for k in ("vae_steps", "vae_psnr_train_random64", "dit_steps",
-                                                    "dit_samples_per_s") if k in doc}))
+                                                    "dit_samples_per_s", "dit_val_curve") if k in doc}))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -366,6 +485,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--without-pseudo-masks", action="store_true",
                     help="train as if the pack's pseudo-label mask planes were not given")
     ap.add_argument("--subset", type=int, default=0, help="train on the first N images of the pack only (smoke tests)")
+    ap.add_argument("--lr", type=float, default=None, help="override the DiT's peak learning rate")
+    ap.add_argument("--bundle", default=None, metavar="DIR",
+                    help="continue a release from its latent bundle (npm run model:bundle): no images, no VAE")
+    ap.add_argument("--train-on-carve-out", action="store_true",
+                    help="also train on the evaluation's train carve-out (default: held out for the validation loss)")
     ap.add_argument("--resume-from", default=None, metavar="MODEL_DIR",
                     help="continue training the DiT and text encoder of a released model folder (e.g. ../cxr256-gpu-v1); "
                          "its VAE and architecture are kept, budgets come from --config and the flags")

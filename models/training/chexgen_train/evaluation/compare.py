@@ -48,9 +48,12 @@ def _abs_log2(get: Getter) -> Getter:
 
 # (label, getter, direction: -1 lower is better, +1 higher is better, 0 = closer to 0.5 is better)
 ROWS: List[Tuple[str, Getter, int]] = [
-    ("C2ST accuracy, generated vs real (0.5 = indistinguishable)", _get("c2st_acc"), -1),
-    ("  control: real vs real", _get("c2st_acc_real_control"), 0),
-    ("  ceiling: VAE round trip vs real", _get("c2st_acc_vae_reconstruction"), -1),
+    *[(f"C2ST accuracy at {s}, generated vs real (0.5 = indistinguishable)", _get("c2st_acc_by_scale", s), -1)
+      for s in ("32px", "64px", "128px", "128px+detail")],
+    *[(f"  control at {s}: real vs real", _get("c2st_acc_real_control_by_scale", s), 0)
+      for s in ("32px", "64px", "128px", "128px+detail")],
+    *[(f"  ceiling at {s}: VAE round trip vs real", _get("c2st_acc_vae_reconstruction_by_scale", s), -1)
+      for s in ("32px", "64px", "128px", "128px+detail")],
     *[(f"spectral ratio {b} cycles/image (|log2| shown)", _abs_log2(_get("spectral_ratio", b)), -1)
       for b in ("2-8", "8-16", "16-32", "32-64", "64-128")],
     ("FID, our feature space", _get("fid"), -1),

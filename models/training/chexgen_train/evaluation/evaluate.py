@@ -19,7 +19,7 @@ from ..train import ROOT
 from . import figures, images as im
 from . import train_reference as nets
 from .box_hits import box_hit_report, box_pairs, patch_scores
-from .c2st import c2st
+from .c2st import SCALES, c2st
 from .carve_out import source_of, split_train
 from .downstream import downstream_report
 from .feature_sensitivity import feature_space_sensitivity, fid_with_ci, gaussian_blur
@@ -36,11 +36,13 @@ from .text_metrics import text_report
 from .vae_check import load_vae, psnr_report, reconstruct
 
 METHODS = {
-    "c2st_acc": "Classifier two-sample test (c2st.py): a small CNN (two views at 128 px: the image and its full-resolution "
-                "detail energy) trained to tell real eval images from generated 'fid' images (the first image of each "
-                "eval record, so both sides have the same conditions and source mix); 5-fold held-out accuracy with a "
-                "Wilson interval, a real image and the image generated from its record always in the same fold. 0.5 = "
-                "indistinguishable, 1.0 = every image gives itself away. Per source: accuracy on that source's images.",
+    "c2st_acc": "Classifier two-sample test (c2st.py): a small CNN trained to tell real eval images from generated 'fid' "
+                "images (the first image of each eval record, so both sides have the same conditions and source mix); "
+                "5-fold held-out accuracy with a Wilson interval, a real image and the image generated from its record "
+                "always in the same fold. 0.5 = indistinguishable, 1.0 = every image gives itself away. c2st_acc is the "
+                "strictest scale (128 px + a full-resolution detail-energy view); c2st_acc_by_scale repeats the test on "
+                "the image downsampled to 32, 64 and 128 px, so it shows at which scale the images give themselves "
+                "away. Per source: accuracy on that source's images.",
     "c2st_acc_real_control": "Same test, real eval images vs real train carve-out images (other patients, same "
                              "sources and source mix): must be near 0.5, else the test sees something other than "
                              "realism.",
@@ -161,23 +163,34 @@ def realism(args, evals: Split, train: Split, carve: np.ndarray, first: List[Dic
     gen = np.stack([e["image"] for e in first])
     gen_src = [source_of(e["record"]) for e in first]
     out: Dict = {}
-    log("  c2st: generated vs real eval")
-    res = c2st(evals.images, gen, eval_ids, [e["record"] for e in first], eval_src, gen_src, log=log, **kw)
-    out["c2st_acc"] = {**res["acc"], "per_source": res["per_label"], "real_called_real": res["acc_a"],
-                       "generated_called_generated": res["acc_b"], "fold_acc": res["fold_acc"]}
     carve_ids = [train.records[i].id for i in carve]
-    suffix = "-quick" if args.quick else ""
-    control = _cached_json(os.path.join(args.nets, f"c2st-real-control-v{nets.NETS_VERSION['classifier']}{suffix}.json"),
-                           lambda: c2st(evals.images, train.images[carve], eval_ids, carve_ids, eval_src,
-                                        [source_of(r) for r in carve_ids], log=log, **kw))
-    out["c2st_acc_real_control"] = {**control["acc"], "per_source": control["per_label"]}
-    blur = _cached_json(os.path.join(args.nets, f"c2st-blur1-v{nets.NETS_VERSION['classifier']}{suffix}.json"),
+    carve_src = [source_of(r) for r in carve_ids]
+    recon = reconstruct(vae, train.images[carve])
+    suffix = f"-v{nets.NETS_VERSION['classifier']}{'-quick' if args.quick else ''}"
+    gen_by, control_by, vae_by = {}, {}, {}
+    for name, size, detail in SCALES:
+        log(f"  c2st at {name}: generated vs real eval, then the controls")
+        scale = {"size": size, "detail": detail, **kw}
+        res = c2st(evals.images, gen, eval_ids, [e["record"] for e in first], eval_src, gen_src, log=log, **scale)
+        gen_by[name] = {**res["acc"], "per_source": res["per_label"], "real_called_real": res["acc_a"],
+                        "generated_called_generated": res["acc_b"], "fold_acc": res["fold_acc"]}
+        control = _cached_json(os.path.join(args.nets, f"c2st-real-control-{name}{suffix}.json"),
+                               lambda: c2st(evals.images, train.images[carve], eval_ids, carve_ids, eval_src, carve_src,
+                                            log=log, **scale))
+        control_by[name] = {**control["acc"], "per_source": control["per_label"]}
+        vres = c2st(evals.images, recon, eval_ids, carve_ids, eval_src, carve_src, log=log, **scale)
+        vae_by[name] = {**vres["acc"], "per_source": vres["per_label"]}
+    full = SCALES[-1][0]
+    out["c2st_acc"] = {**gen_by[full], "scale": full}
+    out["c2st_acc_by_scale"] = gen_by
+    out["c2st_acc_real_control"] = {**control_by[full], "scale": full}
+    out["c2st_acc_real_control_by_scale"] = control_by
+    out["c2st_acc_vae_reconstruction"] = {**vae_by[full], "scale": full}
+    out["c2st_acc_vae_reconstruction_by_scale"] = vae_by
+    blur = _cached_json(os.path.join(args.nets, f"c2st-blur1-{full}{suffix}.json"),
                         lambda: c2st(evals.images, gaussian_blur(train.images[carve], 1.0), eval_ids, carve_ids,
                                      log=log, **kw))
-    out["c2st_acc_blurred_real"] = blur["acc"]
-    recon = reconstruct(vae, train.images[carve])
-    vres = c2st(evals.images, recon, eval_ids, carve_ids, eval_src, [source_of(r) for r in carve_ids], log=log, **kw)
-    out["c2st_acc_vae_reconstruction"] = {**vres["acc"], "per_source": vres["per_label"]}
+    out["c2st_acc_blurred_real"] = {**blur["acc"], "scale": full}
     out["spectral_ratio"] = spectral_ratio(gen, evals.images)
     out["spectral_log2_error"] = log_error(out["spectral_ratio"])
     out["spectral_ratio_per_source"] = {}

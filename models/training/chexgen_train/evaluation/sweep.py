@@ -1,7 +1,8 @@
 """Scores the guidance sweep (plan.sweep_plan: text x spatial guidance scales on train carve-out records, never eval)
 and picks the model's default scales by a rule fixed before any score was seen:
 
-1. realism: one C2ST detector trained on the carve-out's real images vs all sweep images (k-fold, a record's real
+1. realism: one C2ST detector at 64 px (c2st.SCALES; at 128 px cxr256-gpu-v1 was caught 99.8% of the time, which
+   would leave nothing to rank) trained on the carve-out's real images vs all sweep images (k-fold, a record's real
    and generated images in one fold); a setting's `detected` is the share of its held-out images called generated
    (lower = more realistic); its spectral log2 error vs the carve-out images breaks ties;
 2. conditioning must hold: a setting qualifies only if its mask Dice is within DICE_TOLERANCE of the best setting's
@@ -26,6 +27,7 @@ from .stats import proportion
 DICE_TOLERANCE = 0.02
 SEX_TOLERANCE = 0.05
 BASELINE = (2.5, 2.5)
+SWEEP_SCALE = 64
 
 
 def choose(rows: List[Dict]) -> Dict:
@@ -53,8 +55,8 @@ def score_sweep(args) -> Dict:
     with timed(stages, "sweep_c2st", log):
         names = [f"{e['guidance']}/{e['spatialGuidance']}" for e in generated]
         det = c2st(train.images[carve], np.stack([e["image"] for e in generated]), carve_ids,
-                   [e["record"] for e in generated], ["real"] * len(carve), names, log=log,
-                   **({"steps": 20} if args.quick else {}))
+                   [e["record"] for e in generated], ["real"] * len(carve), names, size=SWEEP_SCALE, detail=False,
+                   log=log, **({"steps": 20} if args.quick else {}))
     rows = []
     with timed(stages, "sweep_metrics", log):
         for text, spatial in settings:
