@@ -1,12 +1,13 @@
-import type { GenerationRecord } from '../synthesis/generationRecord.js';
-import type { GrayImage16 } from '../synthesis/imageOutput.js';
-import type { View } from '../synthesis/promptPrefix.js';
 import { dicomDateTime, UTC_OFFSET } from './dicomDateTime.js';
 import { dicomString } from './dicomString.js';
+import type { GenerationRecord, RecordView } from './generationRecord.js';
 import { imageWindow } from './imageWindow.js';
 import { describeGeneration, markSynthetic, SYNTHETIC_WORD } from './markSynthetic.js';
 import type { StudyIdentity } from './newSyntheticStudy.js';
 import type { NaturalizedDataset, WriterContext } from './WriterContext.js';
+
+/** The pixels the writer takes: 16-bit grayscale, row-major, MONOCHROME2 (0 = black). */
+export type GrayImage16 = { width: number; height: number; pixels: Uint16Array };
 
 /** Secondary Capture Image Storage. */
 export const SECONDARY_CAPTURE_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.7';
@@ -15,12 +16,12 @@ export const IMAGE_SERIES_NUMBER = 1;
 // Frontal films are displayed as if facing the patient: columns run to the patient's left, rows to the feet
 // (docs/model-contract.md: on a PA film the patient's left lung is on the image's right). A lateral's facing
 // direction is not known, so its orientation is left empty (Type 2).
-function patientOrientation(view: View | null): string[] | '' {
+function patientOrientation(view: RecordView | null): string[] | '' {
   return view === 'lateral' ? '' : ['L', 'F'];
 }
 
 // DX Positioning ViewPosition, only where the request says it; the side of a lateral is unknown.
-const VIEW_POSITIONS: Partial<Record<View, string>> = { PA: 'PA', AP: 'AP', 'AP supine': 'AP' };
+const VIEW_POSITIONS: Partial<Record<RecordView, string>> = { PA: 'PA', AP: 'AP', 'AP supine': 'AP' };
 
 /**
  * The synthetic radiograph as a Secondary Capture image (ConversionType SYN = synthetic image), Modality DX,

@@ -1,4 +1,4 @@
-import type { BoxCondition } from '../synthesis/conditioning.js';
+import type { BoxCondition, RunLengthMask } from '../conditions/conditionTypes.js';
 import type { Sex, View } from '../synthesis/promptPrefix.js';
 
 /** Where a job is in its life; `succeeded`, `failed` and `canceled` are final. */
@@ -13,11 +13,11 @@ export function isFinal(status: JobStatus): boolean {
 
 /**
  * A mask as the job database keeps it: binary, row-major, run-length encoded (alternating runs of 0 and 1, starting
- * with a run of 0 that may be 0 long; the runs add up to width x height). See maskRuns.ts. `source: 'seg'` marks a
+ * with a run of 0 that may be 0 long; the runs add up to width x height; server/src/conditions/runLength.ts). `source: 'seg'` marks a
  * mask read from a SEG in the store (possibly a real patient's segmentation): once its job has ended and the
  * retention period (CHEXGEN_SEG_MASK_RETENTION_DAYS) has passed, its runs are purged (`rle: []`, `purged: true`).
  */
-export type StoredMask = { label: string; width: number; height: number; rle: number[]; source?: 'seg'; purged?: true };
+export type StoredMask = RunLengthMask & { source?: 'seg'; purged?: true };
 
 /**
  * A validated synthesis request as stored in the job database: everything that decides the pixels, with the seed
