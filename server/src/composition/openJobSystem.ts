@@ -15,6 +15,7 @@ import type { LoadedModel } from '../synthesis/synthesize.js';
 import { SOFTWARE } from '../version.js';
 import { dataPaths } from './dataPaths.js';
 import { loadModel } from './loadModel.js';
+import { logCallback } from './logging.js';
 import { openStore, type OpenedStore } from './openStore.js';
 
 /** The running job machinery of one data dir: what `chexgen serve` puts behind HTTP and `chexgen cohort` drives directly. */
@@ -32,11 +33,6 @@ export type JobSystem = {
 
 /** Test and tuning knobs of the runner; production uses the defaults. */
 export type JobSystemOptions = { maxRetryDelayMs?: number; pollIntervalMs?: number };
-
-/** A pino logger as the (level, message, fields) callback the store, the outbox and the runtime take. */
-export function logCallback(logger: Logger) {
-  return (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message);
-}
 
 /**
  * Opens the store (PACS or embedded), loads the model once, opens `<dataDir>/jobs.sqlite` (jobs a crash left running

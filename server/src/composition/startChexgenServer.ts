@@ -13,7 +13,8 @@ import { listModels } from '../model/modelManifest.js';
 import type { DicomStore } from '../pacs/index.js';
 import { storeReadiness } from '../pacs/storeReadiness.js';
 import { SCHEDULER_NAMES } from '../synthesis/schedulers/index.js';
-import { logCallback, openJobSystem, type JobSystemOptions } from './openJobSystem.js';
+import { logCallback } from './logging.js';
+import { openJobSystem, type JobSystemOptions } from './openJobSystem.js';
 
 /** A running `chexgen serve`. `close()` stops it gracefully (running jobs are queued again) and is safe to call twice. */
 export type ServerHandle = {

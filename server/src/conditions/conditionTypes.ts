@@ -1,6 +1,12 @@
 /**
- * The vocabulary of spatial conditions, shared by requests, synthesis, DICOM and the job database. Types only.
+ * What a generation is conditioned on (report fields, boxes, masks), the vocabulary shared by requests, synthesis,
+ * DICOM, the job database and the OHIF extension. Types only.
  */
+
+/** Patient sex as requests give it. */
+export type Sex = 'F' | 'M';
+/** Projection as requests give it; compiled to the words the model was trained with. */
+export type View = 'PA' | 'AP' | 'AP supine' | 'lateral';
 
 /** One condition channel of a model (model.json `conditions.channels`). */
 export type ConditionChannel = { index: number; kind: 'mask' | 'box'; label: string };
@@ -16,3 +22,14 @@ export type BinaryMask = { label: string; width: number; height: number; data: U
 
 /** The encoded form of a {@link BinaryMask}: its run lengths (runLength.ts), as requests send and the job database keeps them. */
 export type RunLengthMask = { label: string; width: number; height: number; rle: number[] };
+
+/**
+ * The conditions as a request gave them, as the generation record keeps them: boxes in source-image pixels with the
+ * source size, masks by label, size and sha256 of their binary pixels.
+ */
+export type ConditionSummary = {
+  boxes: BoxCondition[];
+  sourceWidth: number;
+  sourceHeight: number;
+  masks: { label: string; width: number; height: number; sha256: string }[];
+};

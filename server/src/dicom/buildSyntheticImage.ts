@@ -1,6 +1,7 @@
+import type { View } from '../conditions/conditionTypes.js';
 import { dicomDateTime, UTC_OFFSET } from './dicomDateTime.js';
 import { dicomString } from './dicomString.js';
-import type { GenerationRecord, RecordView } from './generationRecord.js';
+import type { GenerationRecord } from './generationRecord.js';
 import { imageWindow } from './imageWindow.js';
 import { describeGeneration, markSynthetic, SYNTHETIC_WORD } from './markSynthetic.js';
 import type { StudyIdentity } from './newSyntheticStudy.js';
@@ -16,12 +17,12 @@ export const IMAGE_SERIES_NUMBER = 1;
 // Frontal films are displayed as if facing the patient: columns run to the patient's left, rows to the feet
 // (docs/model-contract.md: on a PA film the patient's left lung is on the image's right). A lateral's facing
 // direction is not known, so its orientation is left empty (Type 2).
-function patientOrientation(view: RecordView | null): string[] | '' {
+function patientOrientation(view: View | null): string[] | '' {
   return view === 'lateral' ? '' : ['L', 'F'];
 }
 
 // DX Positioning ViewPosition, only where the request says it; the side of a lateral is unknown.
-const VIEW_POSITIONS: Partial<Record<RecordView, string>> = { PA: 'PA', AP: 'AP', 'AP supine': 'AP' };
+const VIEW_POSITIONS: Partial<Record<View, string>> = { PA: 'PA', AP: 'AP', 'AP supine': 'AP' };
 
 /**
  * The synthetic radiograph as a Secondary Capture image (ConversionType SYN = synthetic image), Modality DX,

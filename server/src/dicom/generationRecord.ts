@@ -1,23 +1,8 @@
 import { z } from 'zod';
-
-/** Patient sex as a record holds it. */
-export type RecordSex = 'F' | 'M';
-/** Projection as a record holds it. */
-export type RecordView = 'PA' | 'AP' | 'AP supine' | 'lateral';
+import type { ConditionSummary, Sex, View } from '../conditions/conditionTypes.js';
 
 /** How an image was resampled after generation (null: delivered at the model resolution). */
 export type Resampling = { from: [number, number]; to: [number, number]; kernel: 'lanczos3' } | null;
-
-/** A condition box as the request gave it, in the coordinates of a `sourceWidth` x `sourceHeight` image. */
-export type RecordBox = { label: string; x0: number; y0: number; x1: number; y1: number };
-
-/** What the record says about the conditions as given (masks by label, size and content hash). */
-export type RecordConditions = {
-  boxes: RecordBox[];
-  sourceWidth: number;
-  sourceHeight: number;
-  masks: { label: string; width: number; height: number; sha256: string }[];
-};
 
 /**
  * Everything needed to regenerate an image bit for bit on the same machine: the model (name, version, hash of its
@@ -33,10 +18,10 @@ export type GenerationRecord = {
   model: { name: string; version: string; sha256: string };
   prompt: string;
   text: string;
-  sex: RecordSex | null;
+  sex: Sex | null;
   age: number | null;
-  view: RecordView | null;
-  conditions: RecordConditions;
+  view: View | null;
+  conditions: ConditionSummary;
   /** The denoiser's condition planes: per channel, present flag and runs of the {0,1} plane (row-major). */
   planes: { size: number; channels: { index: number; present: boolean; runs: number[] }[] };
   seed: number;

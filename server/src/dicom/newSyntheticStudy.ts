@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Sex } from '../conditions/conditionTypes.js';
 import { dicomDateTime } from './dicomDateTime.js';
-import type { RecordSex } from './generationRecord.js';
 import type { WriterContext } from './WriterContext.js';
 
 /**
@@ -18,7 +18,7 @@ export type StudyIdentity = {
   PatientName: string;
   PatientID: string;
   PatientBirthDate: '';
-  PatientSex: RecordSex | '';
+  PatientSex: Sex | '';
   /** `063Y`; absent when the request gave no age. */
   PatientAge?: string;
 };
@@ -36,7 +36,7 @@ export function patientAge(years: number): string {
  * A new synthetic patient and study: a fresh StudyInstanceUID, `SYNTHETIC^<id>` / `CHEXGEN-SYN-<id>` where `<id>`
  * is derived from that UID, sex and age as requested, StudyDate/Time from `ctx.now()`, empty accession number.
  */
-export function newSyntheticStudy(request: { sex?: RecordSex | null; age?: number | null }, ctx: WriterContext): StudyIdentity {
+export function newSyntheticStudy(request: { sex?: Sex | null; age?: number | null }, ctx: WriterContext): StudyIdentity {
   const studyUid = ctx.uid();
   const shortId = createHash('sha256').update(studyUid).digest('hex').slice(0, 8).toUpperCase();
   const { date, time } = dicomDateTime(ctx.now());

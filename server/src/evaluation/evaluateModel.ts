@@ -9,7 +9,7 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { createCliLogger, runtimeLog } from '../cli/logger.js';
+import { createCliLogger, logCallback as runtimeLog } from '../composition/logging.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { loadModel } from '../composition/loadModel.js';
 import { readEvaluationPlan } from './evaluationPlan.js';

@@ -4,28 +4,20 @@ import { decodeRuns } from '../conditions/runLength.js';
 import { ChexgenError } from '../errors.js';
 import type { ModelManifest } from '../model/modelManifestSchema.js';
 import { buildConditionPlanes } from './buildConditionPlanes.js';
-import { compilePrompt, type Sex, type View } from './promptPrefix.js';
+import { compilePrompt } from './promptPrefix.js';
 import { DEFAULT_SCHEDULER, SCHEDULER_NAMES } from './schedulers/index.js';
+import type { SynthesisRequest } from './synthesisRequest.js';
 import type { SynthesisPlan } from './synthesize.js';
 
 /**
  * What planning takes: a validated request (synthesisRequest.ts, or a job's stored request) with its masks decoded
  * or as run lengths. Other fields (model, sourceStudy, ...) are ignored here.
  */
-export type PlanInput = {
-  text?: string;
-  sex?: Sex;
-  age?: number;
-  view?: View;
+export type PlanInput = Pick<SynthesisRequest, 'text' | 'sex' | 'age' | 'view' | 'sourceWidth' | 'sourceHeight' | 'steps' | 'guidance' | 'spatialGuidance'> & {
   boxes?: readonly BoxCondition[];
-  sourceWidth?: number;
-  sourceHeight?: number;
   masks?: readonly (BinaryMask | RunLengthMask)[];
   count?: number;
   seed: number;
-  steps?: number;
-  guidance?: number;
-  spatialGuidance?: number;
   sampler?: string;
 };
 

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { BoxCondition } from '../conditions/conditionTypes.js';
+import type { BoxCondition, Sex, View } from '../conditions/conditionTypes.js';
 import { ChexgenError } from '../errors.js';
 import { IDEMPOTENCY_KEY } from '../validation/idempotencyKey.js';
 import { zodIssuesToError } from '../validation/zodIssuesToError.js';
-import type { Sex, View } from './promptPrefix.js';
 import { SCHEDULER_NAMES, type SchedulerName } from './schedulers/index.js';
 
 /** The limits a request is held to. The server takes them from config (CHEXGEN_MAX_*), which may only tighten {@link REQUEST_CEILINGS}. */

@@ -1,10 +1,9 @@
 import type { ModelManifest } from '../model/modelManifestSchema.js';
 import type { InferenceRuntime, TensorData } from '../runtime/InferenceRuntime.js';
-import type { BoxCondition } from '../conditions/conditionTypes.js';
+import type { ConditionSummary, Sex, View } from '../conditions/conditionTypes.js';
 import type { ConditionPlanes } from './buildConditionPlanes.js';
 import { combineGuidance, guidancePasses, type GuidancePasses } from './guidance.js';
 import { toGray16, type GrayImage16 } from './imageOutput.js';
-import type { Sex, View } from './promptPrefix.js';
 import { createScheduler } from './schedulers/index.js';
 import { seededNormal } from './seededNoise.js';
 import type { WordTokenizer } from './WordTokenizer.js';
@@ -21,12 +20,7 @@ export type GivenConditions = {
   sex: Sex | null;
   age: number | null;
   view: View | null;
-  conditions: {
-    boxes: BoxCondition[];
-    sourceWidth: number;
-    sourceHeight: number;
-    masks: { label: string; width: number; height: number; sha256: string }[];
-  };
+  conditions: ConditionSummary;
 };
 
 /**

@@ -5,11 +5,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { cohortManifestCsv } from '../../cohorts/cohortManifest.js';
 import { parseCohortRequest } from '../../cohorts/cohortRequest.js';
 import type { Cohort } from '../../cohorts/cohortTypes.js';
+import { createCliLogger } from '../../composition/logging.js';
 import { openJobSystem, type JobSystem } from '../../composition/openJobSystem.js';
 import { loadConfig } from '../../config/loadConfig.js';
 import { ChexgenError } from '../../errors.js';
 import { isFinal } from '../../jobs/jobTypes.js';
-import { createCliLogger } from '../logger.js';
 
 type Options = {
   size?: number; seed?: number; sex?: Record<string, number>; ageBands?: Record<string, number>; view?: Record<string, number>;

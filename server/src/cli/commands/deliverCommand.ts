@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config/loadConfig.js';
 import { dataPaths } from '../../composition/dataPaths.js';
+import { createCliLogger, logCallback } from '../../composition/logging.js';
 import { openStore } from '../../composition/openStore.js';
 import { Outbox } from '../../delivery/Outbox.js';
 import { storeSink } from '../../delivery/storeSink.js';
 import { ChexgenError } from '../../errors.js';
-import { createCliLogger } from '../logger.js';
 
 /** `chexgen deliver`: retry the studies waiting in the outbox (e.g. after a PACS outage). */
 export function deliverCommand(): Command {
@@ -15,8 +15,7 @@ export function deliverCommand(): Command {
     .option('--json', 'print a JSON summary', false)
     .action(async (opts: { pacs?: string; json: boolean }) => {
       const config = loadConfig(process.env, opts.pacs !== undefined ? { pacsUrl: opts.pacs } : {});
-      const logger = createCliLogger('warn');
-      const log = (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message);
+      const log = logCallback(createCliLogger('warn'));
       const { store, description } = await openStore(config, log);
       const result = await new Outbox(dataPaths(config.dataDir).outbox, { log }).deliverPending(storeSink(store));
       const summary = { target: description, ...result };

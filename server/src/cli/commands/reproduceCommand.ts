@@ -3,7 +3,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { loadModel } from '../../composition/loadModel.js';
-import { logCallback } from '../../composition/openJobSystem.js';
+import { createCliLogger, logCallback } from '../../composition/logging.js';
 import { openStore } from '../../composition/openStore.js';
 import { loadConfig } from '../../config/loadConfig.js';
 import type { GenerationRecord } from '../../dicom/generationRecord.js';
@@ -16,7 +16,6 @@ import { planFromRecord } from '../../generation/generationRecord.js';
 import { writePng16 } from '../../images/writePng16.js';
 import { firstString, TAG, type DicomStore } from '../../pacs/index.js';
 import type { GrayImage16 } from '../../synthesis/imageOutput.js';
-import { createCliLogger, runtimeLog } from '../logger.js';
 
 type Options = { pacs?: string; out?: string; json: boolean; logLevel: string };
 
@@ -62,7 +61,7 @@ async function run(source: string, opts: Options): Promise<void> {
   }
   const record: GenerationRecord | null = parseGenerationRecordFromSr(sr);
   if (record === null) throw new ChexgenError('INVALID_FIELD', 'source: the SR holds no chexgen generation record', { field: 'source' });
-  const model = await loadModel(config, runtimeLog(logger), record.model.name);
+  const model = await loadModel(config, logCallback(logger), record.model.name);
   try {
     const size = record.resampling ? { width: record.resampling.to[0], height: record.resampling.to[1] } : undefined;
     const { image } = await generateStudy(model, planFromRecord(record, model.manifest), 0, { size });

@@ -6,9 +6,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { dataPaths } from '../../composition/dataPaths.js';
 import { loadModel } from '../../composition/loadModel.js';
-import { logCallback } from '../../composition/openJobSystem.js';
+import { createCliLogger, logCallback } from '../../composition/logging.js';
 import { openStore, type OpenedStore } from '../../composition/openStore.js';
-import type { BoxCondition } from '../../conditions/conditionTypes.js';
+import type { BoxCondition, View } from '../../conditions/conditionTypes.js';
 import { loadConfig } from '../../config/loadConfig.js';
 import { encodeRuns } from '../../conditions/runLength.js';
 import type { SyntheticStudy } from '../../dicom/assembleSyntheticStudy.js';
@@ -22,12 +22,10 @@ import { readMaskFile } from '../../images/readMaskFile.js';
 import { writePng16 } from '../../images/writePng16.js';
 import { readStudySegmentation } from '../../pacs/readStudySegmentation.js';
 import { planSynthesis } from '../../synthesis/planSynthesis.js';
-import type { View } from '../../synthesis/promptPrefix.js';
 import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
 import { parseSynthesisRequest, REQUEST_CEILINGS } from '../../synthesis/synthesisRequest.js';
 import type { SynthesisTimings } from '../../synthesis/synthesize.js';
 import { SOFTWARE } from '../../version.js';
-import { createCliLogger, runtimeLog } from '../logger.js';
 import { writeStudyFiles } from '../writeStudy.js';
 
 type Options = {
@@ -116,7 +114,7 @@ async function run(opts: Options): Promise<void> {
   const masks = await resolveMasks(request.masks ?? [], REQUEST_CEILINGS, async (studyUid, seriesUid) =>
     readStudySegmentation((await store()).store, studyUid, seriesUid, '--seg', { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks }));
   const seed = request.seed ?? randomInt(0, 2 ** 31);
-  const model = await loadModel(config, runtimeLog(logger));
+  const model = await loadModel(config, logCallback(logger));
   try {
     const { plan } = planSynthesis({ ...request, masks, seed }, model.manifest);
     const bar = process.stderr.isTTY && !opts.json
