@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/src/composition/openStore.js';
 import { loadConfig } from '../../server/src/config/loadConfig.js';
 import { createDicomWebProxy, createDicomWebRoute, type DicomWebProxy } from '../../server/src/http/dicomWebProxy.js';
-import type { DicomJsonDataset } from '../../server/src/pacs/dicomJson.js';
+import type { DicomJsonDataset } from '../../server/src/dicom/dicomJson.js';
 import { decodeMultipart, encodeMultipartRelated } from '../../server/src/pacs/multipartRelated.js';
 import { OrthancServer, orthancAvailability } from '../helpers/orthanc.js';
 import { inCi } from '../helpers/testEnvironment.js';
