@@ -28,6 +28,20 @@ export function encodeRuns(data: ArrayLike<number>, inside: (value: number) => b
   return runs;
 }
 
+/** A run must be a non-negative integer; INVALID_FIELD at `field[i]` otherwise. */
+function checkRun(run: number, i: number, field: string): void {
+  if (!Number.isInteger(run) || run < 0) {
+    throw new ChexgenError('INVALID_FIELD', `${field}[${i}]: runs must be non-negative integers`, { field: `${field}[${i}]` });
+  }
+}
+
+/** The runs must cover exactly the pixels; INVALID_FIELD at `field` otherwise. */
+function checkCoverage(sum: number, pixels: number, field: string): void {
+  if (sum !== pixels) {
+    throw new ChexgenError('INVALID_FIELD', `${field}: the runs cover ${sum} pixels; width x height is ${pixels}`, { field });
+  }
+}
+
 /**
  * Inverse of {@link encodeRuns}: `pixels` values of 0 and 1. Throws INVALID_FIELD at `field` when a run is not a
  * non-negative integer or the runs do not cover exactly `pixels` pixels.
@@ -38,17 +52,13 @@ export function decodeRuns(runs: readonly number[], pixels: number, field: strin
   let sum = 0;
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i];
-    if (!Number.isInteger(run) || run < 0) {
-      throw new ChexgenError('INVALID_FIELD', `${field}[${i}]: runs must be non-negative integers`, { field: `${field}[${i}]` });
-    }
+    checkRun(run, i, field);
     sum += run;
     if (pos + run > pixels) continue; // too long: refused below, without writing past the end
     if (i % 2 === 1) out.fill(1, pos, pos + run);
     pos += run;
   }
-  if (sum !== pixels) {
-    throw new ChexgenError('INVALID_FIELD', `${field}: the runs cover ${sum} pixels; width x height is ${pixels}`, { field });
-  }
+  checkCoverage(sum, pixels, field);
   return out;
 }
 
@@ -78,9 +88,7 @@ export function normaliseRuns(runs: readonly number[], pixels: number, field: st
   let sum = 0;
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i];
-    if (!Number.isInteger(run) || run < 0) {
-      throw new ChexgenError('INVALID_FIELD', `${field}[${i}]: runs must be non-negative integers`, { field: `${field}[${i}]` });
-    }
+    checkRun(run, i, field);
     sum += run;
     if (run === 0) continue;
     const value = i % 2;
@@ -91,9 +99,7 @@ export function normaliseRuns(runs: readonly number[], pixels: number, field: st
       lastValue = value;
     }
   }
-  if (sum !== pixels) {
-    throw new ChexgenError('INVALID_FIELD', `${field}: the runs cover ${sum} pixels; width x height is ${pixels}`, { field });
-  }
+  checkCoverage(sum, pixels, field);
   return out.length === 0 ? [pixels] : out;
 }
 

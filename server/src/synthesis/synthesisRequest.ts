@@ -5,17 +5,11 @@ import { IDEMPOTENCY_KEY } from '../validation/idempotencyKey.js';
 import { zodIssuesToError } from '../validation/zodIssuesToError.js';
 import { SCHEDULER_NAMES, type SchedulerName } from './schedulers/index.js';
 
-/** The limits a request is held to. The server takes them from config (CHEXGEN_MAX_*), which may only tighten {@link REQUEST_CEILINGS}. */
-export type RequestLimits = {
-  maxTextLength: number;
-  maxBoxes: number;
-  maxMasks: number;
-  maxMaskPixels: number;
-  maxMaskRuns: number;
-  maxRequestMaskPixels: number;
-  maxCount: number;
-  maxSteps: number;
-};
+/**
+ * The limits a request is held to (text length, boxes, masks, mask pixels and runs, images, steps). The server takes
+ * them from config (CHEXGEN_MAX_*), which may only tighten {@link REQUEST_CEILINGS}.
+ */
+export type RequestLimits = Readonly<Record<'maxTextLength' | 'maxBoxes' | 'maxMasks' | 'maxMaskPixels' | 'maxMaskRuns' | 'maxRequestMaskPixels' | 'maxCount' | 'maxSteps', number>>;
 
 /** The most any request may ask for: what the CLI allows, and the upper bounds of the server's limits (config). */
 export const REQUEST_CEILINGS: RequestLimits = {
