@@ -1,21 +1,14 @@
 import type Database from 'better-sqlite3';
 import { ChexgenError } from '../errors.js';
-import type { JobStore, QueueLimit } from '../jobs/JobStore.js';
-import type { JobError, JobProgress, JobResult, JobStatus, SynthesisJobRequest } from '../jobs/jobTypes.js';
+import type { CohortJob, JobStore, QueueLimit } from '../jobs/JobStore.js';
+import type { JobProgress, JobStatus, SynthesisJobRequest } from '../jobs/jobTypes.js';
 import type { Cohort, CohortProgress, CohortRequest, CohortSubject } from './cohortTypes.js';
 
 /** A subject's job as inserted with its cohort. */
 export type NewSubjectJob = { jobId: string; request: SynthesisJobRequest; requestHash: string; subject: CohortSubject; progress: JobProgress };
 
 /** A subject with the state of its job, for progress and manifests. */
-export type SubjectState = {
-  jobId: string;
-  subject: CohortSubject;
-  request: SynthesisJobRequest;
-  status: JobStatus;
-  results: JobResult[];
-  error: JobError | null;
-};
+export type SubjectState = Omit<CohortJob, 'subject'> & { subject: CohortSubject };
 
 type CohortRow = { id: string; request: string; request_hash: string; idempotency_key: string | null; cancel_requested: number; created_at: string; updated_at: string };
 

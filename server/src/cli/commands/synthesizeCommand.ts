@@ -24,7 +24,6 @@ import { readStudySegmentation } from '../../pacs/readStudySegmentation.js';
 import { planSynthesis } from '../../synthesis/planSynthesis.js';
 import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
 import { parseSynthesisRequest, REQUEST_CEILINGS } from '../../synthesis/synthesisRequest.js';
-import type { SynthesisTimings } from '../../synthesis/synthesize.js';
 import { SOFTWARE } from '../../version.js';
 import { writeStudyFiles } from '../writeStudy.js';
 
@@ -90,11 +89,6 @@ async function requestOf(opts: Options, view: View | undefined): Promise<Record<
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
-function addTimings(a: SynthesisTimings | undefined, b: SynthesisTimings): SynthesisTimings {
-  if (a === undefined) return b;
-  return { textMs: a.textMs + b.textMs, denoiseMs: a.denoiseMs + b.denoiseMs, stepMs: 0, vaeMs: a.vaeMs + b.vaeMs, totalMs: a.totalMs + b.totalMs };
-}
-
 async function run(opts: Options): Promise<void> {
   if ((opts.pacs !== undefined || opts.store) && opts.format !== 'dicom') {
     throw new ChexgenError('INVALID_FIELD', '--pacs/--store: storing needs --format dicom', { field: 'format' });
@@ -127,7 +121,7 @@ async function run(opts: Options): Promise<void> {
     const studies: SyntheticStudy[] = [];
     const ctx = createWriterContext(SOFTWARE);
     const sourceStudy = request.sourceStudy !== undefined ? { StudyInstanceUID: request.sourceStudy } : undefined;
-    let timings: SynthesisTimings | undefined;
+    const t = { textMs: 0, denoiseMs: 0, vaeMs: 0, totalMs: 0 }; // summed over the images
     let executionProvider: string = model.runtime.executionProvider;
     for (let index = 0; index < plan.count; index++) {
       const made = await generateStudy(model, plan, index, {
@@ -135,7 +129,7 @@ async function run(opts: Options): Promise<void> {
         ...(opts.format === 'dicom' ? { dicom: { ctx, sourceStudy } } : {}),
         onProgress: (p) => bar?.update(index * p.steps + p.step, { image: index + 1, step: p.step }),
       });
-      timings = addTimings(timings, made.timings);
+      for (const key of Object.keys(t) as (keyof typeof t)[]) t[key] += made.timings[key];
       executionProvider = made.executionProvider;
       if (made.study !== null) {
         studies.push(made.study);
@@ -149,7 +143,6 @@ async function run(opts: Options): Promise<void> {
     }
     bar?.stop();
     const delivery = opts.pacs !== undefined || opts.store ? await deliverStudies(dataPaths(config.dataDir).outbox, studies, await store(), logger) : null;
-    const t = timings ?? { textMs: 0, denoiseMs: 0, stepMs: 0, vaeMs: 0, totalMs: 0 };
     const stepMs = t.denoiseMs / (plan.count * plan.steps);
     const summaryLine = {
       model: model.manifest.name, count: plan.count, seed, steps: plan.steps, sampler: plan.sampler, guidance: plan.guidance,
