@@ -1,3 +1,5 @@
+import { version } from '../../package.json';
+
 /** Our extension's id: modules are addressed as `chexgen.<moduleType>.<name>`. */
 export const EXTENSION_ID = 'chexgen';
 /** The URL the server serves the extension bundle at; OHIF imports mode dependencies by this key. */
@@ -8,5 +10,5 @@ export const MODE_ID = 'chexgen-mode';
 export const MODE_ROUTE = 'chexgen';
 /** Full id of the synthesis panel, as a mode's layout lists it. */
 export const PANEL_ID = `${EXTENSION_ID}.panelModule.synthesis`;
-/** Package version, shown in the extension object. */
-export const VERSION = '0.1.0';
+/** Package version (package.json's, the one place it is kept), shown in the extension and mode objects. */
+export const VERSION: string = version;

@@ -6,9 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { loadConfig } from '../../server/src/config/loadConfig.js';
-import { createDicomWebRoute, type DicomWebRoute } from '../../server/src/http/dicomWebProxy.js';
-import { startServer, type ServerHandle } from '../../server/src/http/startServer.js';
-import { DEFAULT_PLUGINS_DIR, DEFAULT_VIEWER_DIR, createViewerRouter } from '../../server/src/http/viewer/createViewerRouter.js';
+import { startChexgenServer, type ServerHandle } from '../../server/src/composition/startChexgenServer.js';
+import { DEFAULT_PLUGINS_DIR, DEFAULT_VIEWER_DIR } from '../../server/src/http/viewer/createViewerRouter.js';
 import { OrthancServer, orthancAvailability } from '../helpers/orthanc.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -43,18 +42,11 @@ export type E2eStack = { origin: string; server: ServerHandle; orthanc?: Orthanc
 export async function startE2eStack(pacs: 'orthanc' | 'embedded', options: { apiToken?: string } = {}): Promise<E2eStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'chexgen-e2e-'));
   const orthanc = pacs === 'orthanc' ? await OrthancServer.create() : undefined;
-  let route: DicomWebRoute | undefined;
   try {
     const config = loadConfig({}, { dataDir, host: '127.0.0.1', port: '0', threads: '2', pacsUrl: orthanc?.dicomWebUrl ?? '', apiToken: options.apiToken ?? '' });
     const logger = pino({ level: process.env.CHEXGEN_TEST_LOG ?? 'silent' });
-    const server = await startServer(config, logger, {
-      pollIntervalMs: 200,
-      maxRetryDelayMs: 500,
-      mounts: async ({ embeddedStore }) => {
-        route = await createDicomWebRoute(config, { embeddedStore });
-        return { dicomWeb: route.dicomWeb, wado: route.wado, viewer: createViewerRouter({ extensions: [PLUGINS[0]], modes: [PLUGINS[1]] }) };
-      },
-    });
+    // exactly what `chexgen serve` composes (API, /dicom-web, the viewer listing our plugins), with quicker polling
+    const server = await startChexgenServer(config, logger, { pollIntervalMs: 200, maxRetryDelayMs: 500 });
     const stored = await server.store.store([new Uint8Array(await readFile(SOURCE_DICOM))]);
     if (stored.failed.length > 0) throw new Error(`cannot store the fixture: ${JSON.stringify(stored.failed)}`);
     return {
@@ -63,13 +55,11 @@ export async function startE2eStack(pacs: 'orthanc' | 'embedded', options: { api
       orthanc,
       close: async () => {
         await server.close();
-        route?.close();
         await orthanc?.dispose();
         await rm(dataDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
-    route?.close();
     await orthanc?.dispose();
     await rm(dataDir, { recursive: true, force: true });
     throw error;

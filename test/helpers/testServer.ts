@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../server/src/config/loadConfig.js';
-import { startServer, type ServerHandle, type StartServerOptions } from '../../server/src/http/startServer.js';
+import { startChexgenServer, type ServerHandle, type ServerOptions } from '../../server/src/composition/startChexgenServer.js';
 import { makeTinyModel } from './tinyModel.js';
 
 let tiny: Promise<{ modelsDir: string; name: string }> | undefined;
@@ -25,9 +25,14 @@ export async function testConfig(dataDir: string, overrides: Partial<Record<keyo
   return loadConfig({}, { modelsDir: model.modelsDir, model: model.name, threads: '1', dataDir, host: '127.0.0.1', port: '0', ...overrides });
 }
 
-/** Starts the real server (express on port 0, SQLite in `dataDir`, the tiny model) with silent logs. */
-export async function startTestServer(dataDir: string, overrides: Partial<Record<keyof Config, string>> = {}, options: StartServerOptions = {}): Promise<ServerHandle> {
-  return startServer(await testConfig(dataDir, overrides), pino({ level: process.env.CHEXGEN_TEST_LOG ?? 'silent' }), { pollIntervalMs: 200, maxRetryDelayMs: 200, ...options });
+/**
+ * Starts the real server as the composition root builds it (express on port 0, SQLite in `dataDir`, the tiny model)
+ * with silent logs: the API, probes and metrics; /dicom-web and the viewer only when `options` asks for them.
+ */
+export async function startTestServer(dataDir: string, overrides: Partial<Record<keyof Config, string>> = {}, options: ServerOptions = {}): Promise<ServerHandle> {
+  return startChexgenServer(await testConfig(dataDir, overrides), pino({ level: process.env.CHEXGEN_TEST_LOG ?? 'silent' }), {
+    pollIntervalMs: 200, maxRetryDelayMs: 200, dicomWeb: false, viewer: false, ...options,
+  });
 }
 
 /** A small JSON client for the API of `server`. */

@@ -8,7 +8,7 @@ import { loadConfig } from '../../server/src/config/loadConfig.js';
 import { buildEvaluateProgram, QUICK } from '../../server/src/evaluation/evaluateModel.js';
 import { evaluationPlanSchema, type PlannedImage } from '../../server/src/evaluation/evaluationPlan.js';
 import { generateEvaluationImages, type GeneratedImage } from '../../server/src/evaluation/generateEvaluationImages.js';
-import { loadModel } from '../../server/src/synthesis/loadModel.js';
+import { loadModel } from '../../server/src/composition/loadModel.js';
 import type { LoadedModel } from '../../server/src/synthesis/synthesize.js';
 import { makeTinyModel } from '../helpers/tinyModel.js';
 

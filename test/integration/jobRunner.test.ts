@@ -8,7 +8,7 @@ import { JobMetrics } from '../../server/src/jobs/JobMetrics.js';
 import { JobRunner } from '../../server/src/jobs/JobRunner.js';
 import { JobStore } from '../../server/src/jobs/JobStore.js';
 import type { Job } from '../../server/src/jobs/jobTypes.js';
-import { loadModel } from '../../server/src/synthesis/loadModel.js';
+import { loadModel } from '../../server/src/composition/loadModel.js';
 import type { LoadedModel } from '../../server/src/synthesis/synthesize.js';
 import { testConfig } from '../helpers/testServer.js';
 

@@ -11,7 +11,7 @@ import type { DicomStore } from '../../server/src/pacs/DicomStore.js';
 import { DicomWebClient } from '../../server/src/pacs/DicomWebClient.js';
 import { EmbeddedStore } from '../../server/src/pacs/EmbeddedStore.js';
 import { createEmbeddedDicomWebRouter } from '../../server/src/pacs/createEmbeddedDicomWebRouter.js';
-import type { DicomJsonDataset } from '../../server/src/pacs/dicomJson.js';
+import type { DicomJsonDataset } from '../../server/src/dicom/dicomJson.js';
 import { decodeMultipart, encodeMultipartRelated } from '../../server/src/pacs/multipartRelated.js';
 import { frameCountLie } from '../../server/src/bench/hostileDicom.js';
 import { OrthancServer, orthancAvailability } from '../helpers/orthanc.js';

@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../server/src/composition/openStore.js';
+import { loadConfig } from '../../server/src/config/loadConfig.js';
 import { createDicomWebProxy, createDicomWebRoute, type DicomWebProxy } from '../../server/src/http/dicomWebProxy.js';
-import type { DicomJsonDataset } from '../../server/src/pacs/dicomJson.js';
+import type { DicomJsonDataset } from '../../server/src/dicom/dicomJson.js';
 import { decodeMultipart, encodeMultipartRelated } from '../../server/src/pacs/multipartRelated.js';
 import { OrthancServer, orthancAvailability } from '../helpers/orthanc.js';
 import { inCi } from '../helpers/testEnvironment.js';
@@ -421,19 +423,14 @@ describe.skipIf(skipOrthanc)('DICOMweb proxy -> real Orthanc with authentication
     }
   });
 
-  it('when the PACS is given as a URL with credentials through createDicomWebRoute, then QIDO works and the description hides them', async () => {
-    const route = await createDicomWebRoute({
-      pacsUrl: `http://chexgen:pacs-secret@127.0.0.1:${pacs.port}/dicom-web`,
-      pacsUser: '',
-      pacsPassword: '',
-      pacsToken: '',
-      dataDir: '/nonexistent',
-    });
+  it('when the PACS is given as a URL with credentials through openStore and createDicomWebRoute, then QIDO works and the description hides them', async () => {
+    const opened = await openStore(loadConfig({}, { pacsUrl: `http://chexgen:pacs-secret@127.0.0.1:${pacs.port}/dicom-web`, dataDir: '/nonexistent' }));
+    const route = createDicomWebRoute(opened);
     const server = createHttpServer(express().use('/dicom-web', route.dicomWeb).use('/wado', route.wado));
     const routePort = await listen(server);
     try {
-      expect(route.description).toBe(`PACS http://127.0.0.1:${pacs.port}/dicom-web`);
-      expect(route.embeddedStore).toBeUndefined();
+      expect(opened.description).toBe(`PACS http://127.0.0.1:${pacs.port}/dicom-web`);
+      expect(opened.kind).toBe('pacs');
       const reply = await rawRequest(routePort, { path: `/dicom-web/studies?StudyInstanceUID=${instance.study}` });
       expect(reply.status).toBe(200);
       expect(json<DicomJsonDataset[]>(reply)).toHaveLength(1);
@@ -538,12 +535,13 @@ describe('createDicomWebRoute without a PACS', () => {
   afterAll(async () => rm(dataDir, { recursive: true, force: true }));
 
   it('when CHEXGEN_PACS_URL is empty, then /dicom-web is the embedded store under <dataDir>/store and /wado is a 404', async () => {
-    const route = await createDicomWebRoute({ pacsUrl: '', pacsUser: '', pacsPassword: '', pacsToken: '', dataDir });
+    const opened = await openStore(loadConfig({}, { pacsUrl: '', dataDir }));
+    const route = createDicomWebRoute(opened);
     const server = createHttpServer(express().use('/dicom-web', route.dicomWeb).use('/wado', route.wado));
     const port = await listen(server);
     try {
-      expect(route.description).toBe(`embedded store ${join(dataDir, 'store')}`);
-      expect(route.embeddedStore?.dataDir).toBe(join(dataDir, 'store'));
+      expect(opened.description).toBe(`embedded store ${join(dataDir, 'store')}`);
+      expect(opened.kind === 'embedded' ? opened.store.dataDir : undefined).toBe(join(dataDir, 'store'));
       const instance = makeInstance();
       const { body, contentType } = encodeMultipartRelated([instance.bytes], 'application/dicom');
       const stow = await rawRequest(port, {
@@ -565,7 +563,8 @@ describe('createDicomWebRoute without a PACS', () => {
   });
 
   it('when the embedded store gets method overrides, unknown paths or a STOW while STOW is off, then it refuses them like the proxy', async () => {
-    const route = await createDicomWebRoute({ pacsUrl: '', pacsUser: '', pacsPassword: '', pacsToken: '', dataDir, dicomWebStow: false });
+    const opened = await openStore(loadConfig({}, { pacsUrl: '', dataDir }));
+    const route = createDicomWebRoute(opened, { allowStow: false });
     const server = createHttpServer(express().use('/dicom-web', route.dicomWeb).use((error: { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       res.status(error.status ?? 500).json({ error });
     }));
@@ -578,7 +577,7 @@ describe('createDicomWebRoute without a PACS', () => {
       const { body, contentType } = encodeMultipartRelated([instance.bytes], 'application/dicom');
       const stow = await rawRequest(port, { method: 'POST', path: '/dicom-web/studies', headers: { 'Content-Type': contentType }, body });
       expect(stow.status).toBe(405);
-      expect(await route.embeddedStore?.searchStudies({ StudyInstanceUID: instance.study })).toEqual([]);
+      expect(await opened.store.searchStudies({ StudyInstanceUID: instance.study })).toEqual([]);
     } finally {
       route.close();
       await close(server);

@@ -8,12 +8,13 @@ import { CohortStore } from '../../server/src/cohorts/CohortStore.js';
 import { TEMPLATE_LAYOUTS } from '../../server/src/cohorts/layouts.js';
 import { Outbox } from '../../server/src/delivery/Outbox.js';
 import { ChexgenError } from '../../server/src/errors.js';
-import { parseCohortBody } from '../../server/src/http/validation/parseCohortBody.js';
+import { parseCohortRequest } from '../../server/src/cohorts/cohortRequest.js';
+import { REQUEST_CEILINGS } from '../../server/src/synthesis/synthesisRequest.js';
 import { JobMetrics } from '../../server/src/jobs/JobMetrics.js';
 import { JobRunner } from '../../server/src/jobs/JobRunner.js';
 import { JobService } from '../../server/src/jobs/JobService.js';
 import { JobStore } from '../../server/src/jobs/JobStore.js';
-import { loadModel } from '../../server/src/synthesis/loadModel.js';
+import { loadModel } from '../../server/src/composition/loadModel.js';
 import type { LoadedModel } from '../../server/src/synthesis/synthesize.js';
 import { testConfig } from '../helpers/testServer.js';
 
@@ -39,7 +40,7 @@ describe('queue limit under parallel submissions (tiny model, real job database)
       deps: { model, outbox: new Outbox(join(dataDir, 'outbox')), sink: { storeAll: async () => undefined }, previewDir: join(dataDir, 'previews'), software: { name: 'chexgen', version: 'test' } },
     });
     runner.start();
-    jobs = new JobService(store, runner, model, metrics, { maxQueuedJobs: MAX_QUEUED, previewDir: join(dataDir, 'previews') });
+    jobs = new JobService(store, runner, model, metrics, { maxQueuedJobs: MAX_QUEUED, previewDir: join(dataDir, 'previews'), maskLimits: REQUEST_CEILINGS });
     cohorts = new CohortService(new CohortStore(store), jobs, { templates: TEMPLATE_LAYOUTS });
   }, 120_000);
   afterAll(async () => {
@@ -49,7 +50,7 @@ describe('queue limit under parallel submissions (tiny model, real job database)
 
   it('when six cohorts of 8 are submitted at once against a queue of 20, then only two are accepted and the queue never passes 20', async () => {
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 6 }, (_, i) => cohorts.submit(parseCohortBody({ size: 8, seed: i, steps: 1 }, { maxCohortSize: 100, maxSteps: 100 }, undefined).request, null)),
+      Array.from({ length: 6 }, (_, i) => cohorts.submit(parseCohortRequest({ size: 8, seed: i, steps: 1 }, { maxCohortSize: 100, maxSteps: 100 }), null)),
     );
     const accepted = outcomes.filter((o) => o.status === 'fulfilled');
     const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
@@ -63,9 +64,9 @@ describe('queue limit under parallel submissions (tiny model, real job database)
     expect(store.countByStatus().queued).toBe(16);
   });
 
-  it('when single jobs fill the rest of the queue, then the one past the limit is refused', () => {
-    for (let i = 0; i < MAX_QUEUED - 16; i++) jobs.submit({ text: 'x', count: 1, steps: 1 }, null);
-    expect(() => jobs.submit({ text: 'x', count: 1, steps: 1 }, null)).toThrow(/queue is full/);
+  it('when single jobs fill the rest of the queue, then the one past the limit is refused', async () => {
+    for (let i = 0; i < MAX_QUEUED - 16; i++) await jobs.submit({ text: 'x', count: 1, steps: 1 }, null);
+    await expect(jobs.submit({ text: 'x', count: 1, steps: 1 }, null)).rejects.toThrow(/queue is full/);
     expect(store.countByStatus().queued).toBe(MAX_QUEUED);
   });
 });

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/src/config/loadConfig.js';
-import { storeSink } from '../../server/src/delivery/openStore.js';
+import { storeSink } from '../../server/src/delivery/storeSink.js';
 import { Outbox, type InstanceSink } from '../../server/src/delivery/Outbox.js';
 import { ChexgenError } from '../../server/src/errors.js';
 import type { JobResult, SynthesisJobRequest } from '../../server/src/jobs/jobTypes.js';
 import { runSynthesisJob, type SynthesisJobDeps } from '../../server/src/jobs/runSynthesisJob.js';
 import { EmbeddedStore, firstNumber, firstString, TAG } from '../../server/src/pacs/index.js';
-import { loadModel } from '../../server/src/synthesis/loadModel.js';
+import { loadModel } from '../../server/src/composition/loadModel.js';
 import { SynthesisCanceledError, type LoadedModel } from '../../server/src/synthesis/synthesize.js';
 import { tinyModel } from '../helpers/testServer.js';
 

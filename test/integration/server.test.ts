@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstNumber, firstString, TAG } from '../../server/src/pacs/index.js';
-import type { ServerHandle } from '../../server/src/http/startServer.js';
+import type { ServerHandle } from '../../server/src/composition/startChexgenServer.js';
 import { apiClient, newDataDir, readEvents, startTestServer, waitForJob } from '../helpers/testServer.js';
 
 // The synthesis server end to end: real express on port 0, real SQLite in a temp dir, the embedded store and the

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChexgenError } from '../../server/src/errors.js';
 import { isLoopbackHost } from '../../server/src/http/requireApiToken.js';
-import type { ServerHandle } from '../../server/src/http/startServer.js';
-import { createDicomWebRoute } from '../../server/src/http/dicomWebProxy.js';
-import { createViewerRouter } from '../../server/src/http/viewer/createViewerRouter.js';
-import { apiClient, newDataDir, startTestServer, testConfig } from '../helpers/testServer.js';
+import type { ServerHandle } from '../../server/src/composition/startChexgenServer.js';
+import { apiClient, newDataDir, startTestServer } from '../helpers/testServer.js';
 
 // Bound beyond loopback, the server requires CHEXGEN_API_TOKEN as a bearer token on /api and /metrics.
 const TOKEN = 'test-token-0123456789abcdef';
@@ -15,12 +13,8 @@ describe('synthesis server security', () => {
 
   beforeAll(async () => {
     const config = { host: '0.0.0.0', apiToken: TOKEN };
-    server = await startTestServer(await newDataDir(), config, {
-      mounts: async ({ embeddedStore }) => {
-        const route = await createDicomWebRoute(await testConfig(await newDataDir(), config), { embeddedStore });
-        return { dicomWeb: route.dicomWeb, wado: route.wado, viewer: createViewerRouter({ viewerDir: await newDataDir() }) };
-      },
-    });
+    // /dicom-web on the server's own store, and a viewer route over an empty folder (no OHIF build needed here)
+    server = await startTestServer(await newDataDir(), config, { dicomWeb: true, viewer: { viewerDir: await newDataDir() } });
     base = `http://127.0.0.1:${server.port}`;
   }, 600_000);
   afterAll(async () => server?.close());

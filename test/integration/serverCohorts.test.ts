@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerHandle } from '../../server/src/http/startServer.js';
+import type { ServerHandle } from '../../server/src/composition/startChexgenServer.js';
 import { firstString, TAG } from '../../server/src/pacs/index.js';
 import { apiClient, newDataDir, readEvents, startTestServer } from '../helpers/testServer.js';
 

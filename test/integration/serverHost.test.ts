@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerHandle } from '../../server/src/http/startServer.js';
+import type { ServerHandle } from '../../server/src/composition/startChexgenServer.js';
 import { newDataDir, startTestServer } from '../helpers/testServer.js';
 
 /** A GET with the Host header as given (fetch does not let one set Host). */

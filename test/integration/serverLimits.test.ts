@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerHandle } from '../../server/src/http/startServer.js';
+import type { ServerHandle } from '../../server/src/composition/startChexgenServer.js';
 import { apiClient, newDataDir, startTestServer } from '../helpers/testServer.js';
 
 // Connection and event-stream limits (issue 13): a client cannot hold every socket or every stream of the server.

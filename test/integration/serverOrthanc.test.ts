@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerHandle } from '../../server/src/http/startServer.js';
+import type { ServerHandle } from '../../server/src/composition/startChexgenServer.js';
 import { orthancAvailability, OrthancServer } from '../helpers/orthanc.js';
 import { apiClient, newDataDir, startTestServer, waitForJob } from '../helpers/testServer.js';
 import { inCi } from '../helpers/testEnvironment.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerHandle } from '../../server/src/http/startServer.js';
+import type { ServerHandle } from '../../server/src/composition/startChexgenServer.js';
 import { readStudySegmentation } from '../../server/src/pacs/readStudySegmentation.js';
 import { apiClient, newDataDir, startTestServer, waitForJob } from '../helpers/testServer.js';
 

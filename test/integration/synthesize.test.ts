@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/src/config/loadConfig.js';
-import { loadModel } from '../../server/src/synthesis/loadModel.js';
-import { buildGenerationRecord, planFromRecord } from '../../server/src/synthesis/generationRecord.js';
-import { planSynthesis } from '../../server/src/synthesis/synthesisRequest.js';
+import { loadModel } from '../../server/src/composition/loadModel.js';
+import { buildGenerationRecord, planFromRecord } from '../../server/src/generation/generationRecord.js';
+import { planSynthesis } from '../../server/src/synthesis/planSynthesis.js';
+import { parseSynthesisRequest, REQUEST_CEILINGS } from '../../server/src/synthesis/synthesisRequest.js';
 import { synthesize, SynthesisCanceledError, type LoadedModel, type SynthesisProgress } from '../../server/src/synthesis/synthesize.js';
 import { makeTinyModel } from '../helpers/tinyModel.js';
 
@@ -17,7 +18,7 @@ describe('synthesize (tiny model, real onnxruntime)', () => {
   }, 600_000);
   afterAll(async () => model?.runtime.dispose());
 
-  const request = { text: 'Cardiomegaly.', sex: 'F', seed: 3, steps: 4, count: 2 };
+  const request = { text: 'Cardiomegaly.', sex: 'F' as const, seed: 3, steps: 4, count: 2 };
 
   it('when the same request and seed run twice, then the pixels are bit-identical; seeds differ', async () => {
     const { plan } = planSynthesis(request, model.manifest);
@@ -72,9 +73,10 @@ describe('synthesize (tiny model, real onnxruntime)', () => {
     expect(planSynthesis(request, textOnly).plan).toMatchObject({ guidance: 2, spatialGuidance: 2 });
   });
 
-  it('when a request is invalid, then planSynthesis names the field', () => {
-    expect(() => planSynthesis({ seed: 1 }, model.manifest)).toThrow(/text: give at least one of text, masks or boxes/);
-    expect(() => planSynthesis({ ...request, steps: 0 }, model.manifest)).toThrow(/steps/);
+  it('when a request is invalid, then the request schema or, for what only the model knows, planSynthesis names the field', () => {
+    expect(() => parseSynthesisRequest({ seed: 1 }, REQUEST_CEILINGS)).toThrow(/text: give at least one of text, masks or boxes/);
+    expect(() => parseSynthesisRequest({ ...request, steps: 0 }, REQUEST_CEILINGS)).toThrow(/steps/);
+    expect(() => parseSynthesisRequest({ ...request, sampler: 'plms' }, REQUEST_CEILINGS)).toThrow(/sampler/);
     expect(() => planSynthesis({ ...request, sampler: 'plms' }, model.manifest)).toThrow(/sampler: unknown sampler "plms"; supported: dpmpp-2m, euler, ddim/);
     expect(() => planSynthesis({ ...request, boxes: [{ label: 'rib', x0: 1, y0: 1, x1: 9, y1: 9 }] }, model.manifest)).toThrow(/boxes\[0\]\.label: unknown box label "rib"/);
   });
@@ -87,10 +89,12 @@ describe('reproduce from a generation record (tiny model)', () => {
     const model = await loadModel(config, () => {});
     try {
       const request = { text: 'Effusion.', seed: 9, steps: 3, count: 2, boxes: [{ label: 'nodule', x0: 10, y0: 20, x1: 60, y1: 90 }] };
-      const { plan, summary } = planSynthesis(request, model.manifest);
+      const { plan } = planSynthesis(request, model.manifest);
       const first = await synthesize(model, plan);
-      const record = buildGenerationRecord({ manifest: model.manifest, plan, summary, index: 1, fields: { text: 'Effusion.' }, resampling: null });
-      const again = await synthesize(model, planFromRecord(JSON.parse(JSON.stringify(record)), model.manifest));
+      const record = buildGenerationRecord(model.manifest, plan, 1, null);
+      const replanned = planFromRecord(JSON.parse(JSON.stringify(record)), model.manifest);
+      expect(buildGenerationRecord(model.manifest, replanned, 0, null)).toEqual(record); // record -> plan -> record is the identity
+      const again = await synthesize(model, replanned);
       expect(again.images[0].seed).toBe(10);
       expect(Buffer.from(again.images[0].pixels.buffer).equals(Buffer.from(first.images[1].pixels.buffer))).toBe(true);
       expect(() => planFromRecord({ ...record, model: { ...record.model, sha256: '0'.repeat(64) } }, model.manifest)).toThrow(/the record was made by/);

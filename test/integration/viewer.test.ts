@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../server/src/composition/openStore.js';
+import { loadConfig } from '../../server/src/config/loadConfig.js';
 import { createDicomWebRoute } from '../../server/src/http/dicomWebProxy.js';
 import {
   DEFAULT_VIEWER_DIR,
@@ -74,7 +76,7 @@ describe.skipIf(!viewerReady && !inCi)('viewer router with the real OHIF 3.13 bu
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'chexgen-viewer-'));
-    const route = await createDicomWebRoute({ pacsUrl: '', pacsUser: '', pacsPassword: '', pacsToken: '', dataDir });
+    const route = createDicomWebRoute(await openStore(loadConfig({}, { pacsUrl: '', dataDir })));
     // The mount order the server uses: DICOMweb (before any body parser), API, then the viewer last.
     const application = express();
     application.use('/dicom-web', route.dicomWeb);

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../server/src/composition/openStore.js';
+import { loadConfig } from '../../server/src/config/loadConfig.js';
 import { createDicomWebRoute, type DicomWebRoute } from '../../server/src/http/dicomWebProxy.js';
 import { DEFAULT_VIEWER_DIR, createViewerRouter } from '../../server/src/http/viewer/createViewerRouter.js';
 import { inCi } from '../helpers/testEnvironment.js';
@@ -77,8 +79,9 @@ describe.skipIf(skip)('OHIF in headless Chromium, served by our routers, against
     );
     if (synth.status !== 0) throw new Error(`chexgen synthesize failed:\n${synth.stdout}\n${synth.stderr}`);
 
-    route = await createDicomWebRoute({ pacsUrl: '', pacsUser: '', pacsPassword: '', pacsToken: '', dataDir });
-    const [found] = await route.embeddedStore!.searchStudies({});
+    const opened = await openStore(loadConfig({}, { pacsUrl: '', dataDir }));
+    route = createDicomWebRoute(opened);
+    const [found] = await opened.store.searchStudies({});
     study = {
       uid: String(found['0020000D']?.Value?.[0]),
       description: String(found['00081030']?.Value?.[0]),

@@ -1,23 +1,11 @@
+import { encodeRuns, insidePixels } from '../../../server/src/conditions/runLength';
+
 /**
- * Run-length code of the pixels of `data` equal to `value`, row-major: alternating runs of "outside" and "inside",
- * starting with an outside run that may be 0 long (docs/api.md, masks[].rle). The runs add up to `data.length`.
+ * Run-length code of the pixels of `data` equal to `value` (one segment of a labelmap), with the count of pixels
+ * inside. The codec is the server's own (server/src/conditions/runLength.ts, pure and free of Node APIs), bundled
+ * here so the panel sends exactly the form `masks[].rle` takes (docs/api.md).
  */
 export function encodeRle(data: ArrayLike<number>, value: number): { rle: number[]; inside: number } {
-  const rle: number[] = [];
-  let current = false;
-  let run = 0;
-  let inside = 0;
-  for (let i = 0; i < data.length; i++) {
-    const on = data[i] === value;
-    if (on) inside++;
-    if (on === current) {
-      run++;
-    } else {
-      rle.push(run);
-      current = on;
-      run = 1;
-    }
-  }
-  rle.push(run);
-  return { rle, inside };
+  const rle = encodeRuns(data, (pixel) => pixel === value);
+  return { rle, inside: insidePixels(rle) };
 }

@@ -1,20 +1,17 @@
-/** Words that mean one of the model's box classes (the server accepts the same synonyms). */
-const SYNONYMS: Record<string, string> = { pneumonia: 'opacity', consolidation: 'opacity', infiltrate: 'opacity', infiltration: 'opacity' };
+import { BOX_SYNONYMS, normaliseLabel } from '../../../server/src/conditions/conditionLabels';
 
-/** Normalises a label like the server does: `Right Lung`, `right-lung` and `right_lung` are the same. */
-export function normaliseLabel(label: string): string {
-  return label.trim().toLowerCase().replace(/[\s-]+/g, '_');
-}
+/** Label normalisation as the server does it (`Right Lung`, `right-lung` and `right_lung` are the same), the server's own code. */
+export { normaliseLabel };
 
 /**
  * The model box class that a free-text measurement label names, or '' when none: exact match after
- * normalisation, then a synonym.
+ * normalisation, then a synonym the server accepts too (server/src/conditions/conditionLabels.ts).
  */
 export function suggestBoxLabel(measurementLabel: string, boxLabels: readonly string[]): string {
   const label = normaliseLabel(measurementLabel);
   if (label === '') return '';
   const direct = boxLabels.find((l) => normaliseLabel(l) === label);
   if (direct !== undefined) return direct;
-  const synonym = SYNONYMS[label];
+  const synonym = BOX_SYNONYMS[label];
   return synonym !== undefined && boxLabels.includes(synonym) ? synonym : '';
 }

@@ -17,8 +17,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../config/loadConfig.js';
-import { createDicomWebRoute, type DicomWebRoute } from '../http/dicomWebProxy.js';
-import { startServer } from '../http/startServer.js';
+import { startChexgenServer } from '../composition/startChexgenServer.js';
 import { encodeMultipartRelated } from '../pacs/multipartRelated.js';
 import { hostileCases, type FuzzCase, type FuzzTargets } from './hostileCases.js';
 import { oversizedSeg, wildcardDecoy } from './hostileDicom.js';
@@ -65,19 +64,14 @@ function send(base: URL, c: FuzzCase, token: string | undefined): Promise<Reply>
 }
 
 async function run(opts: Options): Promise<number> {
-  let server: Awaited<ReturnType<typeof startServer>> | undefined;
-  let route: DicomWebRoute | undefined;
+  let server: Awaited<ReturnType<typeof startChexgenServer>> | undefined;
   let dataDir: string | undefined;
   let url = opts.url;
   if (url === undefined) {
     dataDir = await mkdtemp(join(tmpdir(), 'chexgen-fuzz-'));
     const config = loadConfig(process.env, { dataDir, host: '127.0.0.1', port: '0', apiToken: '', maxQueuedJobs: String(OWN_MAX_QUEUED_JOBS) });
-    server = await startServer(config, pino({ level: process.env.CHEXGEN_LOG_LEVEL ?? 'fatal' }), {
-      mounts: async ({ embeddedStore }) => {
-        route = await createDicomWebRoute(config, { embeddedStore });
-        return { dicomWeb: route.dicomWeb, wado: route.wado };
-      },
-    });
+    // API and /dicom-web (the embedded store), as `chexgen serve` mounts them; no viewer
+    server = await startChexgenServer(config, pino({ level: process.env.CHEXGEN_LOG_LEVEL ?? 'fatal' }), { viewer: false });
     url = server.url;
   }
   const base = new URL(url);
@@ -140,7 +134,6 @@ async function run(opts: Options): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await server?.close();
-  route?.close();
   if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
 
   const healthy = 'status' in health && health.status === 200 && 'status' in ready && ready.status === 200 && finalJob === 'succeeded' && queueHeld;

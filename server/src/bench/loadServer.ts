@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../config/loadConfig.js';
-import { startServer } from '../http/startServer.js';
+import { startChexgenServer } from '../composition/startChexgenServer.js';
 import { percentile } from '../jobs/JobMetrics.js';
 
 type Options = { jobs: number; clients: number; steps: number; url?: string; token?: string; timeoutS: number; json: boolean };
@@ -28,13 +28,13 @@ function intArg(name: string, min: number, max: number) {
 const FINAL = new Set(['succeeded', 'failed', 'canceled']);
 
 async function run(opts: Options): Promise<number> {
-  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let server: Awaited<ReturnType<typeof startChexgenServer>> | undefined;
   let dataDir: string | undefined;
   let baseUrl = opts.url;
   if (baseUrl === undefined) {
     dataDir = await mkdtemp(join(tmpdir(), 'chexgen-load-'));
     const config = loadConfig(process.env, { dataDir, host: '127.0.0.1', port: '0', maxQueuedJobs: String(opts.jobs + 10), apiToken: '' });
-    server = await startServer(config, pino({ level: process.env.CHEXGEN_LOG_LEVEL ?? 'warn' }));
+    server = await startChexgenServer(config, pino({ level: process.env.CHEXGEN_LOG_LEVEL ?? 'warn' }), { dicomWeb: false, viewer: false });
     baseUrl = server.url;
   }
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) };

@@ -5,14 +5,13 @@ import type { JobService } from '../jobs/JobService.js';
 import { isFinal } from '../jobs/jobTypes.js';
 import { buildCohortManifest, type CohortManifest } from './cohortManifest.js';
 import type { CohortStore, NewSubjectJob } from './CohortStore.js';
+import type { SubmittedCohort } from './cohortRequest.js';
 import type { Cohort, CohortRequest } from './cohortTypes.js';
 import type { LayoutSource } from './layouts.js';
 import { planCohort } from './planCohort.js';
 import { ContactSheetCache } from './ContactSheetCache.js';
 import { renderContactSheet } from './renderContactSheet.js';
 
-/** A cohort request as a client sends it (after schema validation): seed and model may be left to the server. */
-export type SubmittedCohort = Omit<CohortRequest, 'seed' | 'model'> & { seed?: number; model?: string };
 
 /** Where layouts come from: the built-in templates always, real annotations when configured. */
 export type CohortLayouts = { templates: LayoutSource; annotations?: LayoutSource };

@@ -1,35 +1,41 @@
 import type Database from 'better-sqlite3';
 import { ChexgenError } from '../errors.js';
-import type { JobStore, QueueLimit } from '../jobs/JobStore.js';
-import { decodeJobRequest, encodeJobRequest } from '../jobs/jobRequestCodec.js';
-import type { JobError, JobProgress, JobResult, JobStatus, SynthesisJobRequest } from '../jobs/jobTypes.js';
+import type { CohortJob, JobStore, QueueLimit } from '../jobs/JobStore.js';
+import type { JobProgress, JobStatus, SynthesisJobRequest } from '../jobs/jobTypes.js';
 import type { Cohort, CohortProgress, CohortRequest, CohortSubject } from './cohortTypes.js';
 
 /** A subject's job as inserted with its cohort. */
 export type NewSubjectJob = { jobId: string; request: SynthesisJobRequest; requestHash: string; subject: CohortSubject; progress: JobProgress };
 
 /** A subject with the state of its job, for progress and manifests. */
-export type SubjectState = {
-  jobId: string;
-  subject: CohortSubject;
-  request: SynthesisJobRequest;
-  status: JobStatus;
-  results: JobResult[];
-  error: JobError | null;
-};
+export type SubjectState = Omit<CohortJob, 'subject'> & { subject: CohortSubject };
 
 type CohortRow = { id: string; request: string; request_hash: string; idempotency_key: string | null; cancel_requested: number; created_at: string; updated_at: string };
 
+/** The cohort store's own table, in the job database's file. A cohort's subjects are rows of `jobs`, written by JobStore. */
+const COHORTS = `
+CREATE TABLE IF NOT EXISTS cohorts (
+  id               TEXT PRIMARY KEY,
+  request          TEXT NOT NULL,
+  request_hash     TEXT NOT NULL,
+  idempotency_key  TEXT UNIQUE,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL
+);
+`;
+
 /**
- * Cohorts in the job database (tables created by JobStore's migration): a cohort row plus one synthesis job per
- * subject, written in one transaction, so an accepted cohort is complete on disk before the API answers 202 and the
- * ordinary job runner (crash recovery, outbox, exactly-once UIDs) makes its images.
+ * Cohorts in the job database: a `cohorts` row (this store's table) plus one ordinary synthesis job per subject
+ * (JobStore's `jobs` table, written through JobStore), in one transaction, so an accepted cohort is complete on disk
+ * before the API answers 202 and the ordinary job runner (crash recovery, outbox, exactly-once UIDs) makes its images.
  */
 export class CohortStore {
   private readonly db: Database.Database;
 
   constructor(private readonly jobStore: JobStore, private readonly now: () => Date = () => new Date()) {
     this.db = jobStore.connection;
+    this.db.exec(COHORTS);
   }
 
   /**
@@ -50,16 +56,15 @@ export class CohortStore {
           return { cohort: this.require(existing.id), created: false };
         }
       }
-      this.jobStore.reserveQueueRoom(subjects.length, limit);
       const at = this.now().toISOString();
       this.db
         .prepare('INSERT INTO cohorts (id, request, request_hash, idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(cohort.id, JSON.stringify(cohort.request), cohort.requestHash, cohort.idempotencyKey, at, at);
-      const insertJob = this.db.prepare(`INSERT INTO jobs (id, kind, request, request_hash, status, progress, cohort_id, subject, created_at, updated_at)
-                                         VALUES (?, 'synthesis', ?, ?, 'queued', ?, ?, ?, ?, ?)`);
-      for (const s of subjects) {
-        insertJob.run(s.jobId, encodeJobRequest(s.request), s.requestHash, JSON.stringify(s.progress), cohort.id, JSON.stringify(s.subject), at, at);
-      }
+      this.jobStore.insertCohortJobs(
+        cohort.id,
+        subjects.map((s) => ({ id: s.jobId, request: s.request, requestHash: s.requestHash, progress: s.progress, subject: s.subject })),
+        limit,
+      );
       return { cohort: this.require(cohort.id), created: true };
     })();
   }
@@ -72,9 +77,9 @@ export class CohortStore {
   get(id: string): Cohort | undefined {
     const row = this.db.prepare('SELECT * FROM cohorts WHERE id = ?').get(id) as CohortRow | undefined;
     if (row === undefined) return undefined;
-    const counts = this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs WHERE cohort_id = ? GROUP BY status').all(id) as { status: JobStatus; n: number }[];
+    const counts = this.jobStore.countCohortJobsByStatus(id);
     const request = JSON.parse(row.request) as CohortRequest;
-    const by = (status: JobStatus) => counts.find((c) => c.status === status)?.n ?? 0;
+    const by = (status: JobStatus) => counts[status];
     const progress: CohortProgress = {
       done: by('succeeded'), failed: by('failed'), canceled: by('canceled'), total: request.size,
       fraction: request.size === 0 ? 1 : (by('succeeded') + by('failed') + by('canceled')) / request.size,
@@ -93,17 +98,7 @@ export class CohortStore {
 
   /** Every subject of a cohort with its job's state, in subject order. */
   subjects(id: string): SubjectState[] {
-    const rows = this.db
-      .prepare('SELECT id, subject, request, status, results, error FROM jobs WHERE cohort_id = ? ORDER BY rowid')
-      .all(id) as { id: string; subject: string; request: string; status: JobStatus; results: string; error: string | null }[];
-    return rows.map((r) => ({
-      jobId: r.id,
-      subject: JSON.parse(r.subject) as CohortSubject,
-      request: decodeJobRequest(r.request),
-      status: r.status,
-      results: JSON.parse(r.results) as JobResult[],
-      error: r.error === null ? null : (JSON.parse(r.error) as JobError),
-    }));
+    return this.jobStore.cohortJobs(id).map((job) => ({ ...job, subject: job.subject as CohortSubject }));
   }
 
   /**
@@ -115,9 +110,7 @@ export class CohortStore {
       this.require(id);
       const at = this.now().toISOString();
       this.db.prepare('UPDATE cohorts SET cancel_requested = 1, updated_at = ? WHERE id = ?').run(at, id);
-      this.db.prepare(`UPDATE jobs SET status = 'canceled', updated_at = ? WHERE cohort_id = ? AND status = 'queued'`).run(at, id);
-      const running = this.db.prepare(`SELECT id FROM jobs WHERE cohort_id = ? AND status = 'running'`).all(id) as { id: string }[];
-      return { running: running.map((r) => r.id) };
+      return this.jobStore.cancelCohortJobs(id);
     })();
   }
 }

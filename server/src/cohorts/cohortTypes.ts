@@ -1,5 +1,4 @@
-import type { BoxCondition } from '../synthesis/conditioning.js';
-import type { Sex, View } from '../synthesis/promptPrefix.js';
+import type { BoxCondition, Sex, View } from '../conditions/conditionTypes.js';
 import type { JobStatus } from '../jobs/jobTypes.js';
 import type { CohortFinding } from './findings.js';
 

@@ -1,4 +1,4 @@
-import { encodeMaskRuns } from '../jobs/maskRuns.js';
+import { encodeRuns } from '../conditions/runLength.js';
 import type { StoredMask } from '../jobs/jobTypes.js';
 import { normal, type Random } from './random.js';
 
@@ -103,7 +103,7 @@ export const TEMPLATE_LAYOUTS: LayoutSource = { kind: 'templates', draw: async (
 export function storedMasks(layout: Layout, maskLabels: readonly string[]): StoredMask[] {
   return layout.masks
     .filter((m) => maskLabels.includes(m.label) && m.data.some((v) => v === 1))
-    .map((m) => ({ label: m.label, width: layout.size, height: layout.size, rle: encodeMaskRuns(m.data) }));
+    .map((m) => ({ label: m.label, width: layout.size, height: layout.size, rle: encodeRuns(m.data) }));
 }
 
 /**

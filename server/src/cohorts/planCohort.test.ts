@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMaskRuns } from '../jobs/maskRuns.js';
+import { decodeRuns } from '../conditions/runLength.js';
 import type { CohortRequest } from './cohortTypes.js';
 import { TEMPLATE_LAYOUTS, templateLayout } from './layouts.js';
 import { planCohort, planSubject } from './planCohort.js';
@@ -64,7 +64,7 @@ describe('planCohort', () => {
       expect(box.x1 - box.x0).toBeLessThanOrEqual(18);
       const cx = Math.floor((box.x0 + box.x1) / 2);
       const cy = Math.floor((box.y0 + box.y1) / 2);
-      const lungs = masks.filter((m) => m.label.endsWith('_lung')).map((m) => decodeMaskRuns(m.rle, m.width, m.height, 'rle'));
+      const lungs = masks.filter((m) => m.label.endsWith('_lung')).map((m) => decodeRuns(m.rle, m.width * m.height, 'rle'));
       expect(lungs.some((plane) => plane[cy * 256 + cx] === 1 || plane[(cy - 1) * 256 + cx] === 1 || plane[cy * 256 + cx - 1] === 1)).toBe(true);
     }
   });

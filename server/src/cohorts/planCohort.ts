@@ -1,6 +1,5 @@
 import type { StoredMask } from '../jobs/jobTypes.js';
-import type { BoxCondition } from '../synthesis/conditioning.js';
-import type { Sex, View } from '../synthesis/promptPrefix.js';
+import type { BoxCondition, Sex, View } from '../conditions/conditionTypes.js';
 import type { AgeBand, CohortRequest, CohortSubject } from './cohortTypes.js';
 import { COHORT_FINDINGS, NORMAL_PHRASES, reportText, type CohortFinding, type FindingSpec } from './findings.js';
 import { boxInLungs, storedMasks, type LayoutSource } from './layouts.js';

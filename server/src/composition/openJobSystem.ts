@@ -1,26 +1,27 @@
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadAnnotationLayouts } from '../cohorts/annotationLayouts.js';
 import { CohortService } from '../cohorts/CohortService.js';
 import { CohortStore } from '../cohorts/CohortStore.js';
 import { TEMPLATE_LAYOUTS } from '../cohorts/layouts.js';
 import type { Config } from '../config/loadConfig.js';
-import { openDicomStore, outboxDir, storeSink } from '../delivery/openStore.js';
 import { Outbox } from '../delivery/Outbox.js';
+import { storeSink } from '../delivery/storeSink.js';
 import { JobMetrics } from '../jobs/JobMetrics.js';
 import { JobRunner } from '../jobs/JobRunner.js';
 import { JobService } from '../jobs/JobService.js';
 import { JobStore } from '../jobs/JobStore.js';
-import type { DicomStore } from '../pacs/index.js';
-import { loadModel } from '../synthesis/loadModel.js';
+import { readStudySegmentation } from '../pacs/readStudySegmentation.js';
 import type { LoadedModel } from '../synthesis/synthesize.js';
-import { CHEXGEN_VERSION } from '../version.js';
+import { SOFTWARE } from '../version.js';
+import { dataPaths } from './dataPaths.js';
+import { loadModel } from './loadModel.js';
+import { logCallback } from './logging.js';
+import { openStore, type OpenedStore } from './openStore.js';
 
 /** The running job machinery of one data dir: what `chexgen serve` puts behind HTTP and `chexgen cohort` drives directly. */
 export type JobSystem = {
-  store: DicomStore;
-  /** Where studies go, in words (for logs and /readyz). */
-  storeDescription: string;
+  /** Where studies go (the PACS or the embedded store), chosen once. */
+  store: OpenedStore;
   model: LoadedModel;
   jobs: JobService;
   cohorts: CohortService;
@@ -30,27 +31,36 @@ export type JobSystem = {
   close(): Promise<void>;
 };
 
+/** Test and tuning knobs of the runner; production uses the defaults. */
+export type JobSystemOptions = { maxRetryDelayMs?: number; pollIntervalMs?: number };
+
 /**
  * Opens the store (PACS or embedded), loads the model once, opens `<dataDir>/jobs.sqlite` (jobs a crash left running
- * are queued again), starts the job runner and builds the job and cohort services. One per data dir: the database is
- * locked to this process.
+ * are queued again), starts the job runner and builds the job and cohort services, each given the slice of config it
+ * needs. One per data dir: the database is locked to this process.
  */
-export async function openJobSystem(config: Config, logger: Logger, options: { maxRetryDelayMs?: number; pollIntervalMs?: number } = {}): Promise<JobSystem> {
-  const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message);
-  const { store, description } = await openDicomStore(config, log);
+export async function openJobSystem(config: Config, logger: Logger, options: JobSystemOptions = {}): Promise<JobSystem> {
+  const log = logCallback(logger);
+  const paths = dataPaths(config.dataDir);
+  const store = await openStore(config, log);
   const model = await loadModel(config, log);
   let jobStore: JobStore | undefined;
   let runner: JobRunner | undefined;
   try {
-    jobStore = JobStore.open(join(config.dataDir, 'jobs.sqlite'));
+    jobStore = JobStore.open(paths.jobs);
     const metrics = new JobMetrics();
-    const previewDir = join(config.dataDir, 'previews');
     runner = new JobRunner({
       store: jobStore, metrics, logger, concurrency: config.concurrency, maxAttempts: config.jobMaxAttempts,
       deliveryTimeoutMs: config.deliveryTimeoutSeconds * 1000, maxRetryDelayMs: options.maxRetryDelayMs, pollIntervalMs: options.pollIntervalMs,
-      deps: { model, outbox: new Outbox(outboxDir(config), { log }), sink: storeSink(store), previewDir, software: { name: 'chexgen', version: CHEXGEN_VERSION } },
+      deps: { model, outbox: new Outbox(paths.outbox, { log }), sink: storeSink(store.store), previewDir: paths.previews, software: SOFTWARE },
     });
-    const jobs = new JobService(jobStore, runner, model, metrics, { maxQueuedJobs: config.maxQueuedJobs, previewDir });
+    const segLimits = { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks };
+    const jobs = new JobService(jobStore, runner, model, metrics, {
+      maxQueuedJobs: config.maxQueuedJobs,
+      previewDir: paths.previews,
+      maskLimits: { maxMasks: config.maxMasks, maxMaskPixels: config.maxMaskPixels, maxMaskRuns: config.maxMaskRuns, maxRequestMaskPixels: config.maxRequestMaskPixels },
+      readSegmentation: (studyUid, seriesUid, field) => readStudySegmentation(store.store, studyUid, seriesUid, field, segLimits),
+    });
     const annotations = config.layoutsManifest === '' ? undefined : loadAnnotationLayouts(config.layoutsManifest, config.layoutsSplit);
     if (annotations !== undefined) logger.info({ manifest: config.layoutsManifest, rows: annotations.rows }, 'cohort layouts: annotations available');
     const cohorts = new CohortService(new CohortStore(jobStore), jobs, { templates: TEMPLATE_LAYOUTS, ...(annotations !== undefined ? { annotations } : {}) });
@@ -59,7 +69,7 @@ export async function openJobSystem(config: Config, logger: Logger, options: { m
     let closing: Promise<void> | undefined;
     const [openRunner, openJobStore] = [runner, jobStore];
     return {
-      store, storeDescription: description, model, jobs, cohorts, layouts: annotations !== undefined ? ['templates', 'annotations'] : ['templates'],
+      store, model, jobs, cohorts, layouts: annotations !== undefined ? ['templates', 'annotations'] : ['templates'],
       close: () => {
         closing ??= (async () => {
           clearInterval(purge);

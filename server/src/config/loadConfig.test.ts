@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChexgenError } from '../errors.js';
-import { loadConfig } from './loadConfig.js';
+import { REQUEST_CEILINGS } from '../synthesis/synthesisRequest.js';
+import { CONFIG_KEYS, loadConfig } from './loadConfig.js';
 
 describe('loadConfig', () => {
   it('when nothing is set, then defaults apply: cpu, embedded store, no spinning', () => {
@@ -30,5 +31,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CHEXGEN_API_TOKEN: 'short' })).toThrow(/^CHEXGEN_API_TOKEN=\(hidden\): must be at least 16/); // never echo a secret
     expect(() => loadConfig({ CHEXGEN_MAX_STEPS: '500' })).toThrow(/CHEXGEN_MAX_STEPS/);
     expect(() => loadConfig({ CHEXGEN_CONCURRENCY: '0' })).toThrow(/CHEXGEN_CONCURRENCY/);
+  });
+
+  it('when the request limits are set to the request ceilings, then they are taken; one more is refused (config may only tighten them)', () => {
+    for (const [key, ceiling] of Object.entries(REQUEST_CEILINGS) as [keyof typeof REQUEST_CEILINGS, number][]) {
+      const env = CONFIG_KEYS[key].env;
+      expect(loadConfig({ [env]: String(ceiling) })[key], env).toBe(ceiling);
+      expect(() => loadConfig({ [env]: String(ceiling + 1) }), env).toThrow(new RegExp(`^${env}=`));
+    }
   });
 });

@@ -2,10 +2,16 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ChexgenError } from '../errors.js';
-import type { ExecutionProviderName } from '../runtime/InferenceRuntime.js';
 
 /** The repository root (defaults for the models and data folders are inside it). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/**
+ * The onnxruntime execution providers CHEXGEN_EP may name. Config reads and checks the setting; the runtime owns its
+ * own type of the same names, and the composition root, which passes one to the other, is where TypeScript holds
+ * them equal.
+ */
+export const EXECUTION_PROVIDER_NAMES = ['cpu', 'cuda'] as const;
 
 /** Every setting, its environment variable, default and meaning. docs/configuration.md is written from this. */
 export const CONFIG_KEYS = {
@@ -59,7 +65,7 @@ const schema = z.object({
   executionProviders: z
     .string()
     .transform((s) => s.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean))
-    .pipe(z.array(z.enum(['cpu', 'cuda'])).min(1)),
+    .pipe(z.array(z.enum(EXECUTION_PROVIDER_NAMES)).min(1)),
   threads: z.coerce.number().int().min(0).max(256),
   dataDir: z.string().min(1),
   pacsUrl: z.union([z.literal(''), z.string().url('must be an http(s) URL').regex(/^https?:\/\//, 'must be an http(s) URL')]),
@@ -85,7 +91,7 @@ const schema = z.object({
   jobMaxAttempts: z.coerce.number().int().min(1).max(100),
   deliveryTimeoutSeconds: z.coerce.number().min(0),
   maxBodyBytes: z.coerce.number().int().min(1024),
-  // the upper bounds are those of synthesis/synthesisRequest.ts REQUEST_LIMITS: the server may only tighten them
+  // the upper bounds are those of synthesis/synthesisRequest.ts REQUEST_CEILINGS: the server may only tighten them
   maxTextLength: z.coerce.number().int().min(1).max(2000),
   maxBoxes: z.coerce.number().int().min(0).max(64),
   maxMasks: z.coerce.number().int().min(0).max(16),
@@ -109,7 +115,7 @@ const schema = z.object({
 export type Config = {
   modelsDir: string;
   model: string;
-  executionProviders: ExecutionProviderName[];
+  executionProviders: (typeof EXECUTION_PROVIDER_NAMES)[number][];
   threads: number;
   spinning: boolean;
   dataDir: string;

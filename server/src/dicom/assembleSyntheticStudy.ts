@@ -1,9 +1,8 @@
-import type { ConditionChannel } from '../synthesis/conditioning.js';
-import type { GenerationRecord } from '../synthesis/generationRecord.js';
-import type { GrayImage16 } from '../synthesis/imageOutput.js';
+import type { ConditionChannel } from '../conditions/conditionTypes.js';
+import type { GenerationRecord } from './generationRecord.js';
 import { buildSegmentation } from './buildSegmentation.js';
 import { buildStructuredReport, type SourceStudyLink } from './buildStructuredReport.js';
-import { buildSyntheticImage } from './buildSyntheticImage.js';
+import { buildSyntheticImage, type GrayImage16 } from './buildSyntheticImage.js';
 import { masksFromRecord } from './masksFromRecord.js';
 import { newSyntheticStudy } from './newSyntheticStudy.js';
 import { toPart10 } from './toPart10.js';

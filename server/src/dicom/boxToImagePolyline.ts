@@ -1,4 +1,4 @@
-import type { BoxCondition } from '../synthesis/conditioning.js';
+import type { BoxCondition } from '../conditions/conditionTypes.js';
 
 /** A point in DICOM 2D image coordinates: column, row; (0, 0) is the top left corner of the top left pixel. */
 export type ImagePoint = { x: number; y: number };

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   ellipseMask, fixedContext, fixtureImage, fixtureRecord, IMAGE_SIZE, MODEL_CHANNELS, MODEL_SIZE,
 } from '../../../test/fixtures/dicom/syntheticFixtures.js';
-import { decodeRuns } from '../synthesis/generationRecord.js';
+import { decodeRuns } from '../conditions/runLength.js';
+import { resampleMask } from '../conditions/resampleMask.js';
 import { buildSegmentation, SEGMENTATION_SOP_CLASS_UID } from './buildSegmentation.js';
 import { buildSyntheticImage } from './buildSyntheticImage.js';
 import { masksFromRecord } from './masksFromRecord.js';
 import { newSyntheticStudy } from './newSyntheticStudy.js';
 import { readPart10 } from './readPart10.js';
-import { resampleMask } from './resampleMask.js';
 import { toPart10 } from './toPart10.js';
 
 function setup(imageSize = IMAGE_SIZE, record = fixtureRecord()) {
@@ -28,7 +28,7 @@ describe('masksFromRecord', () => {
     const masks = masksFromRecord(record, MODEL_CHANNELS);
     expect(masks.map((m) => m.label)).toEqual(['right_lung', 'left_lung', 'heart']);
     expect(masks[0].width).toBe(MODEL_SIZE);
-    expect(Float32Array.from(masks[2].data)).toEqual(decodeRuns(record.planes.channels[2].runs, MODEL_SIZE * MODEL_SIZE));
+    expect(masks[2].data).toEqual(decodeRuns(record.planes.channels[2].runs, MODEL_SIZE * MODEL_SIZE, 'runs'));
   });
 
   it('when a mask channel was not given, then it is omitted; with none, there is nothing', () => {
@@ -92,7 +92,7 @@ describe('buildSegmentation', () => {
     expect(frames.map((f) => f.SegmentIdentificationSequence[0].ReferencedSegmentNumber)).toEqual([1, 2, 3]);
     // nearest neighbour 256 -> 512: image pixel (r, c) of frame k is plane pixel (r/2, c/2)
     const bytes = new Uint8Array(seg.PixelData as ArrayBuffer);
-    const planes = record.planes.channels.slice(0, 3).map((p) => decodeRuns(p.runs, MODEL_SIZE * MODEL_SIZE));
+    const planes = record.planes.channels.slice(0, 3).map((p) => decodeRuns(p.runs, MODEL_SIZE * MODEL_SIZE, 'runs'));
     for (let k = 0; k < 3; k++) {
       let setBits = 0;
       for (let i = 0; i < IMAGE_SIZE * IMAGE_SIZE; i++) setBits += bit(bytes, k * IMAGE_SIZE * IMAGE_SIZE + i);

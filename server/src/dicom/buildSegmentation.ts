@@ -1,13 +1,13 @@
-import { normaliseLabel } from '../synthesis/conditioning.js';
-import type { GenerationRecord } from '../synthesis/generationRecord.js';
+import { normaliseLabel } from '../conditions/conditionLabels.js';
+import type { BinaryMask } from '../conditions/conditionTypes.js';
+import { resampleMask } from '../conditions/resampleMask.js';
 import { ANATOMY_CODES, CODES } from './codes.js';
 import { dicomDateTime, UTC_OFFSET } from './dicomDateTime.js';
 import { dicomString } from './dicomString.js';
+import type { GenerationRecord } from './generationRecord.js';
 import { markSynthetic, SYNTHETIC_WORD } from './markSynthetic.js';
-import type { LabeledMask } from './masksFromRecord.js';
 import type { StudyIdentity } from './newSyntheticStudy.js';
 import { packBits } from './packBits.js';
-import { resampleMask } from './resampleMask.js';
 import type { NaturalizedDataset, WriterContext } from './WriterContext.js';
 
 /** Segmentation Storage. */
@@ -48,7 +48,7 @@ function referenceOf(image: NaturalizedDataset, study: StudyIdentity) {
  * organization.
  */
 export function buildSegmentation(
-  masks: readonly LabeledMask[],
+  masks: readonly BinaryMask[],
   referencedImage: NaturalizedDataset,
   study: StudyIdentity,
   record: GenerationRecord,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fixedContext, fixtureImage, fixtureRecord, MODEL_CHANNELS } from '../../../test/fixtures/dicom/syntheticFixtures.js';
 import { ChexgenError } from '../errors.js';
-import type { GenerationRecord } from '../synthesis/generationRecord.js';
 import { buildStructuredReport, COMPREHENSIVE_3D_SR_SOP_CLASS_UID, type SourceStudyLink } from './buildStructuredReport.js';
 import { buildSyntheticImage } from './buildSyntheticImage.js';
+import type { GenerationRecord } from './generationRecord.js';
 import { newSyntheticStudy } from './newSyntheticStudy.js';
 import { parseGenerationRecordFromSr } from './parseGenerationRecordFromSr.js';
 import { readPart10 } from './readPart10.js';

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import dcmjs from 'dcmjs';
-import type { ConditionChannel } from '../synthesis/conditioning.js';
-import type { GenerationRecord } from '../synthesis/generationRecord.js';
+import type { ConditionChannel } from '../conditions/conditionTypes.js';
 import { boxToImagePolyline } from './boxToImagePolyline.js';
 import { BOX_FINDING_CODES, CODES, type Code } from './codes.js';
 import { dicomDateTime, UTC_OFFSET } from './dicomDateTime.js';
 import { dicomString } from './dicomString.js';
+import type { GenerationRecord } from './generationRecord.js';
 import { markSynthetic, SYNTHETIC_WORD } from './markSynthetic.js';
 import type { StudyIdentity } from './newSyntheticStudy.js';
 import { resolveBoxLabel } from './resolveBoxLabel.js';

@@ -1,12 +1,14 @@
-import type { GenerationRecord } from '../synthesis/generationRecord.js';
-import type { GrayImage16 } from '../synthesis/imageOutput.js';
-import type { View } from '../synthesis/promptPrefix.js';
+import type { View } from '../conditions/conditionTypes.js';
 import { dicomDateTime, UTC_OFFSET } from './dicomDateTime.js';
 import { dicomString } from './dicomString.js';
+import type { GenerationRecord } from './generationRecord.js';
 import { imageWindow } from './imageWindow.js';
 import { describeGeneration, markSynthetic, SYNTHETIC_WORD } from './markSynthetic.js';
 import type { StudyIdentity } from './newSyntheticStudy.js';
 import type { NaturalizedDataset, WriterContext } from './WriterContext.js';
+
+/** The pixels the writer takes: 16-bit grayscale, row-major, MONOCHROME2 (0 = black). */
+export type GrayImage16 = { width: number; height: number; pixels: Uint16Array };
 
 /** Secondary Capture Image Storage. */
 export const SECONDARY_CAPTURE_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.7';

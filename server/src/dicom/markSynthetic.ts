@@ -1,6 +1,6 @@
-import type { GenerationRecord } from '../synthesis/generationRecord.js';
 import { CODES } from './codes.js';
 import { dicomString } from './dicomString.js';
+import type { GenerationRecord } from './generationRecord.js';
 import type { NaturalizedDataset } from './WriterContext.js';
 
 /** The word every synthetic series description and comment starts with, so humans and filters can see it. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Sex } from '../synthesis/promptPrefix.js';
+import type { Sex } from '../conditions/conditionTypes.js';
 import { dicomDateTime } from './dicomDateTime.js';
 import type { WriterContext } from './WriterContext.js';
 

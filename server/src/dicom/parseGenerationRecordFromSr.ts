@@ -1,7 +1,6 @@
 import { ChexgenError } from '../errors.js';
-import type { GenerationRecord } from '../synthesis/generationRecord.js';
 import { CODES, type Code } from './codes.js';
-import { generationRecordSchema } from './generationRecordSchema.js';
+import { generationRecordSchema, type GenerationRecord } from './generationRecord.js';
 import type { NaturalizedDataset } from './WriterContext.js';
 
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? [...value] : value === undefined || value === null ? [] : [value]);

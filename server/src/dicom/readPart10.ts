@@ -1,7 +1,43 @@
 import dcmjs from 'dcmjs';
+import { TAG, type DicomJsonDataset, type DicomJsonElement } from './dicomJson.js';
 import type { NaturalizedDataset } from './WriterContext.js';
 
 const { DicomMetaDictionary, DicomMessage } = dcmjs.data;
+
+/** An element as dcmjs reads it: DICOM JSON-like, with ArrayBuffers (or views, without copying) for binary values. */
+type DcmjsElement = { vr: string; Value?: unknown[] };
+type DcmjsDict = Record<string, DcmjsElement>;
+
+/** A dcmjs dataset as read, opaque outside this file except through {@link toDicomJson} and {@link pixelDataOf}. */
+export type DcmjsDataset = { readonly dict: DcmjsDict; readonly meta: DcmjsDict };
+
+/**
+ * A parsed Part 10 file: its transfer syntax and dataset (group 0002 apart) in dcmjs form, and whether it has
+ * Pixel Data (also known when only the header was read).
+ */
+export type Part10 = { transferSyntaxUid: string; dataset: DcmjsDataset; hasPixelData: boolean };
+
+const BINARY_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
+
+/**
+ * The one Part 10 reader (toPart10 is the one writer). With `headerOnly` it stops before Pixel Data, which is all
+ * an index needs; with `copy` binary values are ArrayBuffers of their own, else views into one copy of `bytes`.
+ *
+ * @throws Error when the bytes are not a readable Part 10 file (no preamble/DICM, truncated, no meta header).
+ */
+export function parsePart10(bytes: Uint8Array, options: { headerOnly?: boolean; copy?: boolean } = {}): Part10 {
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const noCopy = options.copy !== true;
+  const message = DicomMessage.readFile(
+    buffer,
+    options.headerOnly ? { untilTag: TAG.PixelData, includeUntilTagValue: false, noCopy } : { noCopy },
+  ) as { meta: DcmjsDict; dict: DcmjsDict };
+  const transferSyntaxUid = message.meta['00020010']?.Value?.[0];
+  if (typeof transferSyntaxUid !== 'string') throw new Error('Part 10 meta header has no TransferSyntaxUID');
+  const hasPixelData = message.dict[TAG.PixelData] !== undefined;
+  if (options.headerOnly) delete message.dict[TAG.PixelData]; // dcmjs leaves a stub element where it stopped
+  return { transferSyntaxUid, dataset: { dict: message.dict, meta: message.meta }, hasPixelData };
+}
 
 // VRs whose text is encoded in the Specific Character Set, and the single-valued ones among them.
 const CHARSET_VRS = new Set(['SH', 'LO', 'ST', 'LT', 'UT', 'UC', 'PN']);
@@ -40,16 +76,73 @@ function repairText(dataset: NaturalizedDataset, nested: boolean, utf8Charset: b
 }
 
 /**
- * Part 10 bytes -> a naturalized dataset (keyword-keyed; the file meta group under `_meta`). Single-item
- * sequences stay arrays (dcmjs adds accessors so `seq.CodeValue` also reads item 0). Works around two dcmjs 0.52
- * read bugs: UTF-8 text inside sequences (decoded as latin1) and backslashes in ST/LT/UT (split into values).
+ * Part 10 bytes -> a naturalized dataset (keyword-keyed; the file meta group under `_meta`), for the readers of
+ * our objects (SR record, SEG masks, pixels). Single-item sequences stay arrays (dcmjs adds accessors so
+ * `seq.CodeValue` also reads item 0). Works around two dcmjs 0.52 read bugs: UTF-8 text inside sequences (decoded
+ * as latin1) and backslashes in ST/LT/UT (split into values).
  */
 export function readPart10(bytes: Uint8Array): NaturalizedDataset {
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const { meta, dict } = DicomMessage.readFile(buffer);
-  const dataset: NaturalizedDataset = DicomMetaDictionary.naturalizeDataset(dict);
+  const { dataset: raw } = parsePart10(bytes, { copy: true });
+  const dataset: NaturalizedDataset = DicomMetaDictionary.naturalizeDataset(raw.dict);
   const charset = dataset.SpecificCharacterSet;
   repairText(dataset, false, charset === 'ISO_IR 192' || (Array.isArray(charset) && charset[0] === 'ISO_IR 192'));
-  dataset._meta = DicomMetaDictionary.naturalizeDataset(meta);
+  dataset._meta = DicomMetaDictionary.naturalizeDataset(raw.meta);
   return dataset;
+}
+
+/**
+ * Converts a dataset to DICOM JSON (PS3.18 F.2). Top-level Pixel Data becomes `BulkDataURI: pixelDataUri` when a
+ * URI is given (and is left out otherwise); other binary values become InlineBinary base64.
+ */
+export function toDicomJson(dataset: DcmjsDataset, pixelDataUri?: string): DicomJsonDataset {
+  const json = convertDict(dataset.dict);
+  delete json[TAG.PixelData];
+  const pixelData = dataset.dict[TAG.PixelData];
+  if (pixelData !== undefined && pixelDataUri !== undefined)
+    json[TAG.PixelData] = { vr: pixelData.vr, BulkDataURI: pixelDataUri };
+  return json;
+}
+
+/** Pixel Data as dcmjs holds it: one chunk for native data, one per frame (or fragment) when encapsulated. */
+export function pixelDataOf(dataset: DcmjsDataset): Uint8Array[] | undefined {
+  const element = dataset.dict[TAG.PixelData];
+  return element === undefined ? undefined : binaryChunks(element);
+}
+
+// With noCopy dcmjs hands out views into the file buffer; without it, ArrayBuffers.
+function binaryChunks(element: DcmjsElement): Uint8Array[] {
+  const values = Array.isArray(element.Value) ? element.Value : [];
+  return values.flatMap((value) => {
+    if (value instanceof ArrayBuffer) return [new Uint8Array(value)];
+    if (ArrayBuffer.isView(value)) return [new Uint8Array(value.buffer, value.byteOffset, value.byteLength)];
+    return [];
+  });
+}
+
+function convertDict(dict: DcmjsDict): DicomJsonDataset {
+  const json: DicomJsonDataset = {};
+  for (const [tag, element] of Object.entries(dict)) {
+    if (tag.endsWith('0000')) continue; // group lengths are not part of DICOM JSON
+    json[tag.toUpperCase()] = convertElement(element);
+  }
+  return json;
+}
+
+function convertElement(element: DcmjsElement): DicomJsonElement {
+  const { vr } = element;
+  const values = Array.isArray(element.Value) ? element.Value : [];
+  if (vr === 'SQ') {
+    const items = values.filter((item): item is DcmjsDict => typeof item === 'object' && item !== null);
+    return items.length === 0 ? { vr } : { vr, Value: items.map(convertDict) };
+  }
+  if (BINARY_VRS.has(vr)) {
+    const bytes = Buffer.concat(binaryChunks(element));
+    return bytes.length === 0 ? { vr } : { vr, InlineBinary: bytes.toString('base64') };
+  }
+  const converted = values.map((value) => {
+    if (value === '' || value === undefined) return null; // PS3.18 F.2.5: an empty value in a list is null
+    if (vr === 'PN' && typeof value === 'string') return { Alphabetic: value };
+    return value;
+  });
+  return converted.every((value) => value === null) ? { vr } : { vr, Value: converted };
 }

@@ -1,6 +1,7 @@
+import { normaliseLabel } from '../conditions/conditionLabels.js';
+import type { BinaryMask } from '../conditions/conditionTypes.js';
 import { ChexgenError } from '../errors.js';
 import { ANATOMY_CODES } from './codes.js';
-import type { LabeledMask } from './masksFromRecord.js';
 import type { NaturalizedDataset } from './WriterContext.js';
 
 type Item = Record<string, unknown>;
@@ -12,7 +13,7 @@ function labelOf(segment: Item): string | null {
   for (const [label, known] of Object.entries(ANATOMY_CODES)) {
     if (code && code.CodeValue === known.CodeValue && code.CodingSchemeDesignator === known.CodingSchemeDesignator) return label;
   }
-  const text = String(segment.SegmentLabel ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const text = normaliseLabel(String(segment.SegmentLabel ?? ''));
   return text in ANATOMY_CODES ? text : null;
 }
 
@@ -28,7 +29,7 @@ export type SegMaskLimits = { maxMaskPixels: number; maxMasks: number };
  * all frames together at most `maxMasks` x `maxMaskPixels` pixels, and the Pixel Data really there must hold every
  * frame the header claims. A SEG is untrusted input like an uploaded mask.
  */
-export function readSegmentationMasks(seg: NaturalizedDataset, limits: SegMaskLimits): LabeledMask[] {
+export function readSegmentationMasks(seg: NaturalizedDataset, limits: SegMaskLimits): BinaryMask[] {
   if (seg.SOPClassUID !== '1.2.840.10008.5.1.4.1.1.66.4') throw new ChexgenError('INVALID_FIELD', 'seg: the instance is not a DICOM Segmentation', { field: 'seg' });
   if (seg.SegmentationType !== 'BINARY') throw new ChexgenError('INVALID_FIELD', `seg: SegmentationType ${String(seg.SegmentationType)} is not supported (BINARY only)`, { field: 'seg' });
   const rows = Number(seg.Rows);
@@ -50,7 +51,7 @@ export function readSegmentationMasks(seg: NaturalizedDataset, limits: SegMaskLi
   if (bytes.length < needed) refuse(`Pixel Data holds ${bytes.length} bytes; ${frames} frame(s) of ${columns}x${rows} need ${needed}`);
   const segments = new Map(items(seg.SegmentSequence).map((s) => [Number(s.SegmentNumber), s]));
   const perFrame = items(seg.PerFrameFunctionalGroupsSequence);
-  const masks: LabeledMask[] = [];
+  const masks: BinaryMask[] = [];
   for (let f = 0; f < frames; f++) {
     const identification = items(perFrame[f]?.SegmentIdentificationSequence)[0];
     const segment = segments.get(Number(identification?.ReferencedSegmentNumber ?? f + 1));

@@ -9,9 +9,9 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { createCliLogger, runtimeLog } from '../cli/logger.js';
+import { createCliLogger, logCallback as runtimeLog } from '../composition/logging.js';
 import { loadConfig } from '../config/loadConfig.js';
-import { loadModel } from '../synthesis/loadModel.js';
+import { loadModel } from '../composition/loadModel.js';
 import { readEvaluationPlan } from './evaluationPlan.js';
 import { generateEvaluationImages } from './generateEvaluationImages.js';
 import { runPythonEvaluator, TRAINING_DIR } from './runPythonEvaluator.js';

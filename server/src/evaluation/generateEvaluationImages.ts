@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { readMaskFile } from '../cli/readMask.js';
-import { writePng16 } from '../cli/writeImage.js';
-import { planSynthesis } from '../synthesis/synthesisRequest.js';
+import { readMaskFile } from '../images/readMaskFile.js';
+import { writePng16 } from '../images/writePng16.js';
+import { planSynthesis } from '../synthesis/planSynthesis.js';
 import { synthesize, type LoadedModel, type SynthesisPlan } from '../synthesis/synthesize.js';
 import type { PlannedImage } from './evaluationPlan.js';
 

@@ -13,8 +13,8 @@ import { apiRoutes } from './routes/apiRoutes.js';
 import { healthRoutes, type Readiness } from './routes/healthRoutes.js';
 import { metricsRoutes } from './routes/metricsRoutes.js';
 import type { ModelSummary } from './routes/modelsRoutes.js';
-import type { CohortLimits } from './validation/parseCohortBody.js';
-import type { ReadSegmentation, RequestLimits } from './validation/parseSynthesisBody.js';
+import type { CohortLimits } from '../cohorts/cohortRequest.js';
+import type { RequestLimits } from '../synthesis/synthesisRequest.js';
 
 /** What the app serves. `mounts` are built elsewhere (viewer, DICOMweb proxy) and only placed here. */
 export type AppDeps = {
@@ -35,8 +35,6 @@ export type AppDeps = {
   signIn?: { sessionTtlSeconds: number; cookieSecure: CookieSecurity; attemptsPerMinute: number };
   logger: Logger;
   sseHeartbeatMs?: number;
-  /** Reads SEG masks from the store for `masks: [{ seg }]`; without it such masks are refused. */
-  readSegmentation?: ReadSegmentation;
   mounts?: {
     /** `/dicom-web`: the DICOMweb reverse proxy to the PACS, or the embedded store (server/src/http/dicomWebProxy.ts). */
     dicomWeb?: RequestHandler;
@@ -74,7 +72,7 @@ export function createApp(deps: AppDeps): Express {
   // -----------------------------------------------------------------------------------------------------------------
 
   app.use('/api/v1', auth, express.json({ limit: deps.maxBodyBytes }),
-    apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation, logger: deps.logger, maxEventStreams: deps.maxEventStreams }));
+    apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, logger: deps.logger, maxEventStreams: deps.maxEventStreams }));
   app.use('/api', notFoundHandler());
   app.use('/metrics', auth);
   app.use(metricsRoutes(deps.jobs));

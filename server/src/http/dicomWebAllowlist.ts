@@ -1,5 +1,5 @@
 import { ChexgenError } from '../errors.js';
-import { isDicomKeyword } from '../pacs/dicomKeyword.js';
+import { isDicomKeyword } from '../dicom/dicomKeyword.js';
 import { isDicomUid } from '../pacs/dicomUid.js';
 
 /** What a DICOMweb request does: QIDO-RS search, WADO-RS retrieve, STOW-RS store, or a WADO-URI retrieve. */

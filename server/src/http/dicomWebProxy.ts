@@ -7,14 +7,12 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import type { Config } from '../config/loadConfig.js';
 import { ChexgenError } from '../errors.js';
 import { isHostHeader } from '../pacs/hostHeader.js';
 import { checkDicomWebRequest, type DicomWebAllowlistOptions, type DicomWebRoot } from './dicomWebAllowlist.js';
 import {
-  EmbeddedStore,
+  type EmbeddedStore,
   createEmbeddedDicomWebRouter,
   type DicomWebAuth,
   type DicomWebHandler,
@@ -226,56 +224,47 @@ export function normaliseProxyPath(url: string): string {
   return url;
 }
 
+/** What `/dicom-web` fronts: the configured PACS (its DICOMweb root and credentials) or the embedded store the jobs write to. */
+export type DicomWebTarget =
+  | { kind: 'pacs'; url: string; auth?: DicomWebAuth }
+  | { kind: 'embedded'; store: EmbeddedStore };
+
 /** Which handlers serve `/dicom-web` and `/wado`, built by {@link createDicomWebRoute}. */
 export type DicomWebRoute = {
   /** For `app.use('/dicom-web', route.dicomWeb)`. */
   dicomWeb: DicomWebHandler;
   /** For `app.use('/wado', route.wado)`: the PACS's WADO-URI, or a 404 JSON with the embedded store. */
   wado: DicomWebHandler;
-  /** `PACS http://host:8042/dicom-web` or `embedded store /data/store`, for the startup log. */
-  description: string;
-  /** The embedded store when one serves the routes (share it with the job runner so both see the same index). */
-  embeddedStore: EmbeddedStore | undefined;
   /** Drops pooled PACS connections. */
   close(): void;
 };
 
 /**
- * Chooses what answers `/dicom-web`: a {@link createDicomWebProxy} to `config.pacsUrl` when a PACS is configured
- * (credentials from `pacsToken` as Bearer, else `pacsUser`/`pacsPassword` as Basic; WADO-URI at the sibling `wado`
- * path, Orthanc's layout), else the embedded store under `<dataDir>/store`. Pass `deps.embeddedStore` to reuse the
- * store the jobs write to: two EmbeddedStore instances on one folder keep separate indexes.
+ * The handlers of `/dicom-web` and `/wado` for a target the composition root chose once: a
+ * {@link createDicomWebProxy} to the PACS (WADO-URI at the sibling `wado` path, Orthanc's layout), or the embedded
+ * store's router (the same instance the jobs write to: two EmbeddedStores on one folder keep separate indexes),
+ * both behind the same allowlist.
  */
-export async function createDicomWebRoute(
-  config: Pick<Config, 'pacsUrl' | 'pacsUser' | 'pacsPassword' | 'pacsToken' | 'dataDir'> & Partial<Pick<Config, 'dicomWebStow' | 'maxPixelBytes' | 'maxStowBytes' | 'storeQuotaBytes' | 'diskReserveBytes'>>,
-  deps: { embeddedStore?: EmbeddedStore; log?: PacsLog; connectTimeoutMs?: number; idleTimeoutMs?: number } = {},
-): Promise<DicomWebRoute> {
-  const allowStow = config.dicomWebStow ?? true;
-  if (config.pacsUrl !== '') {
-    const auth: DicomWebAuth | undefined =
-      config.pacsToken !== ''
-        ? { kind: 'bearer', token: config.pacsToken }
-        : config.pacsUser !== ''
-          ? { kind: 'basic', username: config.pacsUser, password: config.pacsPassword }
-          : undefined;
-    const common = { auth, log: deps.log, connectTimeoutMs: deps.connectTimeoutMs, idleTimeoutMs: deps.idleTimeoutMs, allowStow };
-    const dicomWeb = createDicomWebProxy({ target: config.pacsUrl, root: 'dicom-web', ...common });
-    const wado = createDicomWebProxy({ target: siblingWadoUrl(config.pacsUrl), root: 'wado', ...common });
+export function createDicomWebRoute(
+  target: DicomWebTarget,
+  options: { allowStow?: boolean; maxStowBytes?: number; log?: PacsLog; connectTimeoutMs?: number; idleTimeoutMs?: number } = {},
+): DicomWebRoute {
+  const allowStow = options.allowStow ?? true;
+  if (target.kind === 'pacs') {
+    const common = { auth: target.auth, log: options.log, connectTimeoutMs: options.connectTimeoutMs, idleTimeoutMs: options.idleTimeoutMs, allowStow };
+    const dicomWeb = createDicomWebProxy({ target: target.url, root: 'dicom-web', ...common });
+    const wado = createDicomWebProxy({ target: siblingWadoUrl(target.url), root: 'wado', ...common });
     return {
       dicomWeb,
       wado,
-      description: `PACS ${dicomWeb.target}`,
-      embeddedStore: undefined,
       close: () => {
         dicomWeb.close();
         wado.close();
       },
     };
   }
-  const dir = join(config.dataDir, 'store');
-  const store = deps.embeddedStore ?? (await EmbeddedStore.open({ dataDir: dir, log: deps.log, maxPixelBytes: config.maxPixelBytes, quotaBytes: config.storeQuotaBytes, reserveBytes: config.diskReserveBytes }));
   return {
-    dicomWeb: withAllowlist(createEmbeddedDicomWebRouter(store, { log: deps.log, maxBodyBytes: config.maxStowBytes }), { root: 'dicom-web', allowStow }),
+    dicomWeb: withAllowlist(createEmbeddedDicomWebRouter(target.store, { log: options.log, maxBodyBytes: options.maxStowBytes }), { root: 'dicom-web', allowStow }),
     wado: (req, res) => {
       req.resume();
       sendError(
@@ -287,8 +276,6 @@ export async function createDicomWebRoute(
         ),
       );
     },
-    description: `embedded store ${store.dataDir}`,
-    embeddedStore: store,
     close: () => undefined,
   };
 }

@@ -3,23 +3,36 @@ import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename } from 'node:path';
 import { ChexgenError } from '../errors.js';
+import { resolveMasks, type MaskLimits, type ReadSegmentation } from '../generation/resolveMasks.js';
+import type { SynthesisRequest } from '../synthesis/synthesisRequest.js';
 import type { LoadedModel } from '../synthesis/synthesize.js';
 import type { JobMetrics, ImageMetrics } from './JobMetrics.js';
 import type { JobRunner } from './JobRunner.js';
 import type { JobStore } from './JobStore.js';
 import { isFinal, type Job, type JobEvent, type JobProgress, type JobStatus, type SynthesisJobRequest } from './jobTypes.js';
-import { assertLoadedModel, checkSynthesisRequest, previewPath } from './runSynthesisJob.js';
+import { assertLoadedModel, planJob } from './planJob.js';
+import { previewPath } from './runSynthesisJob.js';
 import { canonicalJson } from './canonicalJson.js';
 
-/** A request as a client submits it: seed and model may be left to the server. */
+/** A request with its masks resolved, as cohorts submit their subjects: seed and model may be left to the server. */
 export type SubmittedSynthesis = Omit<SynthesisJobRequest, 'seed' | 'model'> & { seed?: number; model?: string };
+
+/** How a JobService takes requests: queue limit, where previews are, the mask limits and the SEG reader of the store. */
+export type JobServiceOptions = {
+  maxQueuedJobs: number;
+  previewDir: string;
+  /** The request limits masks are resolved under (CHEXGEN_MAX_MASK*). */
+  maskLimits: MaskLimits;
+  /** Reads SEG masks from the store for `masks: [{ seg }]`; without it such masks are refused. */
+  readSegmentation?: ReadSegmentation;
+};
 
 /** Job counts and image metrics for `/metrics`. */
 export type JobMetricsReport = { jobs: Record<JobStatus, number> } & ImageMetrics;
 
 /**
- * The job use cases the HTTP layer calls: submit (validate against the loaded model, fix the seed, store, wake the
- * runner), read, cancel, follow and preview. Routes stay thin: parse, call one of these, respond.
+ * The job use cases the HTTP layer calls: submit (resolve the masks, plan on the loaded model, fix the seed, store,
+ * wake the runner), read, cancel, follow and preview. Routes stay thin: parse, call one of these, respond.
  */
 export class JobService {
   constructor(
@@ -27,7 +40,7 @@ export class JobService {
     private readonly runner: JobRunner,
     private readonly model: LoadedModel,
     private readonly metricsSource: JobMetrics,
-    private readonly options: { maxQueuedJobs: number; previewDir: string },
+    private readonly options: JobServiceOptions,
   ) {}
 
   /** The model jobs run on. */
@@ -36,13 +49,19 @@ export class JobService {
   }
 
   /**
-   * Queues a synthesis. With an idempotency key already used for the same request, returns that job
-   * (`created: false`); used for another request, IDEMPOTENCY_CONFLICT. The seed, when not given, is drawn here
-   * and stored, so the job is reproducible and survives restarts with the same pixels.
+   * Queues a validated synthesis request (synthesisRequest.ts): its masks are resolved to run lengths (PNGs
+   * decoded, SEGs read from the store), then it is planned on the loaded model and stored. With an idempotency key
+   * already used for the same request, returns that job (`created: false`); used for another request,
+   * IDEMPOTENCY_CONFLICT. The seed, when not given, is drawn here and stored, so the job is reproducible and
+   * survives restarts with the same pixels.
    */
-  submit(submitted: SubmittedSynthesis, idempotencyKey: string | null): { job: Job; created: boolean } {
-    const { request, requestHash, progress } = this.prepare(submitted);
-    const outcome = this.store.insert({ id: randomUUID(), request, requestHash, idempotencyKey, progress }, { maxQueuedJobs: this.options.maxQueuedJobs });
+  async submit(request: SynthesisRequest, idempotencyKey: string | null): Promise<{ job: Job; created: boolean }> {
+    const { masks, ...rest } = request;
+    const submitted: SubmittedSynthesis = masks === undefined
+      ? rest
+      : { ...rest, masks: await resolveMasks(masks, this.options.maskLimits, this.options.readSegmentation) };
+    const { request: prepared, requestHash, progress } = this.prepare(submitted);
+    const outcome = this.store.insert({ id: randomUUID(), request: prepared, requestHash, idempotencyKey, progress }, { maxQueuedJobs: this.options.maxQueuedJobs });
     if (outcome.created) this.runner.notify();
     return outcome;
   }
@@ -57,7 +76,7 @@ export class JobService {
     if (!this.runner.accepting) throw new ChexgenError('UNAVAILABLE', 'the server is shutting down', { status: 503 });
     const requestHash = createHash('sha256').update(canonicalJson(submitted)).digest('hex');
     const request: SynthesisJobRequest = { ...submitted, model: this.resolveModel(submitted.model), seed: submitted.seed ?? randomInt(0, 2 ** 31) };
-    const { steps } = checkSynthesisRequest(request, this.model);
+    const { steps } = planJob(request, this.model);
     return { request, requestHash, progress: { image: 0, count: request.count, step: 0, steps, fraction: 0 } };
   }
 

@@ -37,6 +37,23 @@ describe('JobStore (SQLite in a temp dir)', () => {
     store.close();
   });
 
+  it('when a cohort\'s jobs are inserted, listed, counted and canceled, then only JobStore writes the jobs table and no cohorts table is made here', async () => {
+    const { store } = await openStore();
+    const job = (id: string) => ({ id, request: newJob(id).request, requestHash: 'h', progress, subject: { index: Number(id.slice(1)) } });
+    store.insertCohortJobs('c1', [job('s0'), job('s1'), job('s2')]);
+    store.insert(newJob('single'));
+    expect(store.cohortJobs('c1').map((j) => [j.jobId, j.subject, j.status])).toEqual([['s0', { index: 0 }, 'queued'], ['s1', { index: 1 }, 'queued'], ['s2', { index: 2 }, 'queued']]);
+    expect(store.claimNext()?.id).toBe('single'); // single requests before cohort subjects
+    expect(store.claimNext()?.id).toBe('s0');
+    expect(store.cancelCohortJobs('c1')).toEqual({ running: ['s0'] });
+    expect(store.countCohortJobsByStatus('c1')).toEqual({ queued: 0, running: 1, succeeded: 0, failed: 0, canceled: 2 });
+    expect(() => store.insertCohortJobs('c2', [job('t0'), job('t1')], { maxQueuedJobs: 1 })).toThrow(/queue is full/);
+    expect(store.cohortJobs('c2')).toEqual([]);
+    const tables = store.connection.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[];
+    expect(tables.map((t) => t.name)).toEqual(['jobs']);
+    store.close();
+  });
+
   it('when the process died with jobs running, then reopening requeues them, cancels flagged ones, fails worn-out ones', async () => {
     const { path, store } = await openStore();
     for (const id of ['a', 'b', 'c']) store.insert(newJob(id));

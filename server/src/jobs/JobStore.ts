@@ -26,22 +26,12 @@ CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
 `;
 
 /**
- * Version 2: cohorts. A cohort row holds the request; each subject is an ordinary synthesis job that points at it
- * (`cohort_id`, `subject` = the planned subject as JSON), inserted in the same transaction as the cohort.
+ * Version 2: a job may belong to a cohort: `cohort_id` names it and `subject` holds the cohort's planned subject as
+ * JSON, opaque here. The `cohorts` table itself is the cohort store's (server/src/cohorts/CohortStore.ts); databases
+ * made before this split declare `cohort_id` as referencing it, which changes nothing (SQLite's foreign keys are off).
  */
-const COHORTS = `
-CREATE TABLE IF NOT EXISTS cohorts (
-  id               TEXT PRIMARY KEY,
-  request          TEXT NOT NULL,
-  request_hash     TEXT NOT NULL,
-  idempotency_key  TEXT UNIQUE,
-  cancel_requested INTEGER NOT NULL DEFAULT 0,
-  created_at       TEXT NOT NULL,
-  updated_at       TEXT NOT NULL
-);
-`;
 const COHORT_COLUMNS = `
-ALTER TABLE jobs ADD COLUMN cohort_id TEXT REFERENCES cohorts (id);
+ALTER TABLE jobs ADD COLUMN cohort_id TEXT;
 ALTER TABLE jobs ADD COLUMN subject TEXT;
 CREATE INDEX jobs_by_cohort ON jobs (cohort_id);
 `;
@@ -71,6 +61,12 @@ function toJob(row: Row): Job {
 
 /** What {@link JobStore.insert} needs. */
 export type NewJob = { id: string; request: SynthesisJobRequest; requestHash: string; idempotencyKey: string | null; progress: JobProgress };
+
+/** A queued job of a cohort: its subject is the cohort's planned subject, kept as JSON and given back as it was. */
+export type NewCohortJob = Omit<NewJob, 'idempotencyKey'> & { subject: unknown };
+
+/** A cohort's job as {@link JobStore.cohortJobs} lists it. */
+export type CohortJob = { jobId: string; subject: unknown; request: SynthesisJobRequest; status: JobStatus; results: JobResult[]; error: JobError | null };
 
 /** The queue limit an insert must respect (CHEXGEN_MAX_QUEUED_JOBS); absent = no limit. */
 export type QueueLimit = { maxQueuedJobs?: number };
@@ -110,14 +106,16 @@ export class JobStore {
     this.db.transaction(() => {
       const version = this.db.pragma('user_version', { simple: true }) as number;
       this.db.exec(SCHEMA);
-      this.db.exec(COHORTS);
       const columns = (this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name);
       if (!columns.includes('cohort_id')) this.db.exec(COHORT_COLUMNS);
       if (version < 2) this.db.pragma('user_version = 2');
     })();
   }
 
-  /** The open database, for the cohort store that shares it (server/src/cohorts/CohortStore.ts). */
+  /**
+   * The open database, for the cohort store that keeps its own table in the same file (server/src/cohorts), so a
+   * cohort and its subjects' jobs go in one transaction. The `jobs` table is written through this class only.
+   */
   get connection(): Database.Database {
     return this.db;
   }
@@ -173,6 +171,51 @@ export class JobStore {
     if (queued + jobs > limit.maxQueuedJobs) {
       throw new ChexgenError('UNAVAILABLE', `the queue is full: ${queued} jobs wait and ${jobs} more would pass ${limit.maxQueuedJobs} (CHEXGEN_MAX_QUEUED_JOBS); try again later`, { status: 503 });
     }
+  }
+
+  /**
+   * Inserts the queued jobs of cohort `cohortId` (after room for all of them in the queue is checked, in the same
+   * transaction). Call it inside the transaction that writes the cohort, so both land together.
+   */
+  insertCohortJobs(cohortId: string, jobs: readonly NewCohortJob[], limit: QueueLimit = {}): void {
+    this.db.transaction(() => {
+      this.reserveQueueRoom(jobs.length, limit);
+      const at = this.stamp();
+      const insert = this.db.prepare(`INSERT INTO jobs (id, kind, request, request_hash, status, progress, cohort_id, subject, created_at, updated_at)
+                                      VALUES (?, 'synthesis', ?, ?, 'queued', ?, ?, ?, ?, ?)`);
+      for (const job of jobs) {
+        insert.run(job.id, encodeJobRequest(job.request), job.requestHash, JSON.stringify(job.progress), cohortId, JSON.stringify(job.subject), at, at);
+      }
+    })();
+  }
+
+  /** Every job of a cohort with its subject and state, in the order they were inserted. */
+  cohortJobs(cohortId: string): CohortJob[] {
+    const rows = this.db
+      .prepare('SELECT id, subject, request, status, results, error FROM jobs WHERE cohort_id = ? ORDER BY rowid')
+      .all(cohortId) as { id: string; subject: string; request: string; status: JobStatus; results: string; error: string | null }[];
+    return rows.map((r) => ({
+      jobId: r.id,
+      subject: JSON.parse(r.subject) as unknown,
+      request: decodeJobRequest(r.request),
+      status: r.status,
+      results: JSON.parse(r.results) as JobResult[],
+      error: r.error === null ? null : (JSON.parse(r.error) as JobError),
+    }));
+  }
+
+  /** Number of a cohort's jobs per status (every status present, 0 when none). */
+  countCohortJobsByStatus(cohortId: string): Record<JobStatus, number> {
+    return this.countRows(this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs WHERE cohort_id = ? GROUP BY status').all(cohortId));
+  }
+
+  /** Cancels a cohort's queued jobs at once; returns the ids of those running (the runner stops them between steps). */
+  cancelCohortJobs(cohortId: string): { running: string[] } {
+    return this.db.transaction(() => {
+      this.db.prepare(`UPDATE jobs SET status = 'canceled', updated_at = ? WHERE cohort_id = ? AND status = 'queued'`).run(this.stamp(), cohortId);
+      const running = this.db.prepare(`SELECT id FROM jobs WHERE cohort_id = ? AND status = 'running'`).all(cohortId) as { id: string }[];
+      return { running: running.map((r) => r.id) };
+    })();
   }
 
   get(id: string): Job | undefined {
@@ -302,10 +345,12 @@ export class JobStore {
 
   /** Number of jobs per status (every status present, 0 when none). */
   countByStatus(): Record<JobStatus, number> {
+    return this.countRows(this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all());
+  }
+
+  private countRows(rows: unknown[]): Record<JobStatus, number> {
     const counts: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
-    for (const row of this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as { status: JobStatus; n: number }[]) {
-      counts[row.status] = row.n;
-    }
+    for (const row of rows as { status: JobStatus; n: number }[]) counts[row.status] = row.n;
     return counts;
   }
 

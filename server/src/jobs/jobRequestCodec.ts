@@ -1,13 +1,13 @@
 import type { StoredMask, SynthesisJobRequest } from './jobTypes.js';
-import { packMaskRuns, unpackMaskRuns } from './maskRuns.js';
+import { packRuns, unpackRuns } from './packRuns.js';
 
 /** A mask in a database row: packed runs (since issue 13), or the plain array rows written before hold. */
 type MaskRow = Omit<StoredMask, 'rle'> & ({ runs: string } | { rle: number[] });
 
-/** A job request as its `request` column holds it: masks with packed runs (see packMaskRuns). */
+/** A job request as its `request` column holds it: masks with packed runs (see packRuns). */
 export function encodeJobRequest(request: SynthesisJobRequest): string {
   if (request.masks === undefined) return JSON.stringify(request);
-  const masks = request.masks.map(({ rle, ...mask }): MaskRow => ({ ...mask, runs: packMaskRuns(rle) }));
+  const masks = request.masks.map(({ rle, ...mask }): MaskRow => ({ ...mask, runs: packRuns(rle) }));
   return JSON.stringify({ ...request, masks });
 }
 
@@ -18,7 +18,7 @@ export function decodeJobRequest(text: string): SynthesisJobRequest {
   const masks = row.masks.map((mask): StoredMask => {
     if ('rle' in mask) return mask;
     const { runs, ...rest } = mask;
-    return { ...rest, rle: unpackMaskRuns(runs) };
+    return { ...rest, rle: unpackRuns(runs) };
   });
   return { ...row, masks };
 }

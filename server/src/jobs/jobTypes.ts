@@ -1,5 +1,5 @@
-import type { BoxCondition } from '../synthesis/conditioning.js';
-import type { Sex, View } from '../synthesis/promptPrefix.js';
+import type { RunLengthMask } from '../conditions/conditionTypes.js';
+import type { SynthesisRequest } from '../synthesis/synthesisRequest.js';
 
 /** Where a job is in its life; `succeeded`, `failed` and `canceled` are final. */
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
@@ -13,35 +13,23 @@ export function isFinal(status: JobStatus): boolean {
 
 /**
  * A mask as the job database keeps it: binary, row-major, run-length encoded (alternating runs of 0 and 1, starting
- * with a run of 0 that may be 0 long; the runs add up to width x height). See maskRuns.ts. `source: 'seg'` marks a
+ * with a run of 0 that may be 0 long; the runs add up to width x height; server/src/conditions/runLength.ts). `source: 'seg'` marks a
  * mask read from a SEG in the store (possibly a real patient's segmentation): once its job has ended and the
  * retention period (CHEXGEN_SEG_MASK_RETENTION_DAYS) has passed, its runs are purged (`rle: []`, `purged: true`).
  */
-export type StoredMask = { label: string; width: number; height: number; rle: number[]; source?: 'seg'; purged?: true };
+export type StoredMask = RunLengthMask & { source?: 'seg'; purged?: true };
 
 /**
  * A validated synthesis request as stored in the job database: everything that decides the pixels, with the seed
  * fixed (a random default is drawn once, at submission) so that a re-run after a crash makes the same images.
  */
-export type SynthesisJobRequest = {
-  text?: string;
-  sex?: Sex;
-  age?: number;
-  view?: View;
-  boxes?: BoxCondition[];
-  sourceWidth?: number;
-  sourceHeight?: number;
+export type SynthesisJobRequest = Omit<SynthesisRequest, 'masks' | 'seed' | 'model' | 'sampler'> & {
   masks?: StoredMask[];
-  count: number;
   seed: number;
-  steps?: number;
-  guidance?: number;
-  spatialGuidance?: number;
+  /** A sampler name; rows hold only names the schema accepted, and planning checks it again. */
   sampler?: string;
   /** Name of the model; the server runs only its one loaded model. */
   model: string;
-  /** StudyInstanceUID of a source study, linked in the SR (UIDs only). */
-  sourceStudy?: string;
 };
 
 /** Progress of a job: `image` (0-based) is the image being made, `step` the steps it has done out of `steps`. */

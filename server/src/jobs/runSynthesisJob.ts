@@ -1,17 +1,15 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assembleSyntheticStudy } from '../dicom/assembleSyntheticStudy.js';
 import type { SoftwareIdentity } from '../dicom/WriterContext.js';
 import type { InstanceSink, Outbox } from '../delivery/Outbox.js';
 import { ChexgenError } from '../errors.js';
-import { buildGenerationRecord } from '../synthesis/generationRecord.js';
-import { planSynthesis } from '../synthesis/synthesisRequest.js';
-import { synthesize, SynthesisCanceledError, type LoadedModel } from '../synthesis/synthesize.js';
+import { generateStudy } from '../generation/generateStudy.js';
+import { renderPreviewPng } from '../images/renderPreviewPng.js';
+import { SynthesisCanceledError, type LoadedModel } from '../synthesis/synthesize.js';
 import { jobWriterContext } from './jobWriterContext.js';
-import type { Job, JobProgress, JobResult, SynthesisJobRequest } from './jobTypes.js';
-import { decodeMaskRuns } from './maskRuns.js';
-import { renderPreviewPng } from './renderPreviewPng.js';
+import type { Job, JobProgress, JobResult } from './jobTypes.js';
+import { planJob } from './planJob.js';
 
 /** What a synthesis job runs with: the one loaded model, the outbox and the store it delivers to. */
 export type SynthesisJobDeps = {
@@ -41,33 +39,6 @@ export type SynthesisJobHooks = {
 /** Where a preview lives. */
 export function previewPath(previewDir: string, jobId: string, index: number): string {
   return join(previewDir, jobId, `${index}.png`);
-}
-
-/** The request as planSynthesis takes it: masks decoded from their run lengths. */
-function planInput(request: SynthesisJobRequest) {
-  const { masks, model: _model, sourceStudy: _sourceStudy, ...rest } = request;
-  return {
-    ...rest,
-    masks: masks?.map((m, i) => ({ label: m.label, width: m.width, height: m.height, data: decodeMaskRuns(m.rle, m.width, m.height, `masks[${i}].rle`) })),
-  };
-}
-
-/** INVALID_FIELD (400) on `model` unless `name` is the loaded model's model.json name. */
-export function assertLoadedModel(name: string, model: LoadedModel): void {
-  if (name !== model.manifest.name) {
-    throw new ChexgenError('INVALID_FIELD', `model: "${name}" is not loaded; this server runs ${model.manifest.name}`, {
-      field: 'model', status: 400,
-    });
-  }
-}
-
-/**
- * Validates a stored request against the loaded model as the job will run it (labels, sampler, sizes): the API calls
- * this at submission so a bad request is refused with 400 instead of failing later. Returns the number of steps.
- */
-export function checkSynthesisRequest(request: SynthesisJobRequest, model: LoadedModel): { steps: number } {
-  assertLoadedModel(request.model, model);
-  return { steps: planSynthesis(planInput(request), model.manifest).plan.steps };
 }
 
 function progressOf(image: number, step: number, count: number, steps: number): JobProgress {
@@ -125,8 +96,7 @@ export async function runSynthesisJob(
 ): Promise<JobResult[]> {
   const { model, outbox, sink } = deps;
   const { request } = job;
-  checkSynthesisRequest(request, model);
-  const { plan, summary } = planSynthesis(planInput(request), model.manifest);
+  const plan = planJob(request, model);
   const results = new Map(job.results.map((r) => [r.index, r]));
   const record = (result: JobResult): void => {
     results.set(result.index, result);
@@ -141,19 +111,13 @@ export async function runSynthesisJob(
     aborted();
     const started = performance.now();
     hooks.onProgress?.(progressOf(index, 0, plan.count, plan.steps));
-    const generated = await synthesize(model, { ...plan, count: 1, seed: plan.seed + index }, {
+    const { image, study } = await generateStudy(model, plan, index, {
       signal: hooks.signal,
       onProgress: (p) => hooks.onProgress?.(progressOf(index, p.step, plan.count, plan.steps)),
-    });
-    const [image] = generated.images;
-    const generationRecord = buildGenerationRecord({
-      manifest: model.manifest, plan, summary, index, resampling: null,
-      fields: { text: request.text, sex: request.sex, age: request.age, view: request.view },
-    });
-    const study = assembleSyntheticStudy({
-      image, record: generationRecord, channels: model.manifest.conditions.channels,
-      ctx: jobWriterContext(job.id, index, new Date(job.createdAt), deps.software),
-      sourceStudy: request.sourceStudy !== undefined ? { StudyInstanceUID: request.sourceStudy } : undefined,
+      dicom: {
+        ctx: jobWriterContext(job.id, index, new Date(job.createdAt), deps.software),
+        sourceStudy: request.sourceStudy !== undefined ? { StudyInstanceUID: request.sourceStudy } : undefined,
+      },
     });
     await writePreview(previewPath(deps.previewDir, job.id, index), await renderPreviewPng(image));
     if (!(await outbox.has(study.studyInstanceUid))) await outbox.enqueue(study.studyInstanceUid, study.objects.map((o) => o.bytes));

@@ -1,4 +1,4 @@
-import type { DicomJsonDataset } from './dicomJson.js';
+import type { DicomJsonDataset } from '../dicom/dicomJson.js';
 
 /** Log callback, shaped like the runtime's so a pino logger adapts in one line. */
 export type PacsLog = (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;

@@ -1,10 +1,10 @@
 import { ChexgenError } from '../errors.js';
 import type { DicomStore, PacsLog, QidoQuery, StoreResult } from './DicomStore.js';
-import { TAG, firstString, type DicomJsonDataset } from './dicomJson.js';
+import { TAG, firstString, type DicomJsonDataset } from '../dicom/dicomJson.js';
 import { assertDicomUid } from './dicomUid.js';
 import { fetchWithRetry, textExcerpt, type HttpResponse, type RetryPolicy } from './fetchWithRetry.js';
 import { decodeMultipart, encodeMultipartRelated } from './multipartRelated.js';
-import { readPart10, toDicomJson } from './readPart10.js';
+import { parsePart10, toDicomJson } from '../dicom/readPart10.js';
 import { interpretStowResponse } from './stowResponse.js';
 
 /** Credentials for the PACS: HTTP Basic or a Bearer token. */
@@ -202,7 +202,7 @@ function queryString(query: QidoQuery | undefined): string {
 
 function sopInstanceUidOf(instance: Uint8Array): string | undefined {
   try {
-    return firstString(toDicomJson(readPart10(instance, { headerOnly: true }).dataset), TAG.SOPInstanceUID);
+    return firstString(toDicomJson(parsePart10(instance, { headerOnly: true }).dataset), TAG.SOPInstanceUID);
   } catch {
     return undefined; // not Part 10: the PACS will refuse it and the result will say so
   }

@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChexgenError } from '../errors.js';
 import type { DicomStore, PacsLog, QidoQuery, StoreResult } from './DicomStore.js';
-import { TAG, firstNumber, firstString, pickAttributes, type DicomJsonDataset } from './dicomJson.js';
+import { TAG, firstNumber, firstString, pickAttributes, type DicomJsonDataset } from '../dicom/dicomJson.js';
 import { assertDicomUid, isDicomUid } from './dicomUid.js';
 import {
   QIDO_INSTANCE_TAGS,
@@ -12,7 +12,7 @@ import {
   parseQidoQuery,
 } from './qidoMatching.js';
 import { checkPixelDataLength, readPixelGeometry } from './pixelGeometry.js';
-import { pixelDataOf, readPart10, toDicomJson } from './readPart10.js';
+import { parsePart10, pixelDataOf, toDicomJson } from '../dicom/readPart10.js';
 import { scanStoreFolder } from './scanStoreFolder.js';
 import { isNativeTransferSyntax, splitFrames } from './splitFrames.js';
 import { STOW_FAILURE, type StowOutcome } from './stowResponse.js';
@@ -198,7 +198,7 @@ export class EmbeddedStore implements DicomStore {
         : [this.findInstance(studyUid, seriesUid, sopInstanceUid)];
     const results: DicomJsonDataset[] = [];
     for (const instance of instances) {
-      const part10 = readPart10(await this.readInstanceFile(instance));
+      const part10 = parsePart10(await this.readInstanceFile(instance));
       // The frame count is the one checked against the Pixel Data when the instance was stored, never the header's.
       const frameList = Array.from({ length: instance.frames }, (_, i) => i + 1).join(',');
       const uri = instance.frames === 0 ? undefined : `${baseUrl}/studies/${instance.studyUid}/series/${instance.seriesUid}/instances/${instance.sopUid}/frames/${frameList}`;
@@ -227,7 +227,7 @@ export class EmbeddedStore implements DicomStore {
     frames: readonly number[],
   ): Promise<{ transferSyntaxUid: string; frames: Uint8Array[] }> {
     const instance = this.findInstance(studyUid, seriesUid, sopInstanceUid);
-    const part10 = readPart10(await this.readInstanceFile(instance));
+    const part10 = parsePart10(await this.readInstanceFile(instance));
     const pixelData = pixelDataOf(part10.dataset);
     if (pixelData === undefined) throw notFound(`instance ${sopInstanceUid} has no Pixel Data`);
     const all = splitFrames(toDicomJson(part10.dataset), part10.transferSyntaxUid, pixelData);
@@ -247,9 +247,9 @@ export class EmbeddedStore implements DicomStore {
     requiredStudyUid: string | undefined,
   ): Promise<EmbeddedStoreOutcome> {
     let header: DicomJsonDataset;
-    let part10: ReturnType<typeof readPart10>;
+    let part10: ReturnType<typeof parsePart10>;
     try {
-      part10 = readPart10(bytes);
+      part10 = parsePart10(bytes);
       header = toDicomJson(part10.dataset);
     } catch (error) {
       const reason = `not a readable DICOM Part 10 file: ${error instanceof Error ? error.message : String(error)}`;

@@ -13,5 +13,5 @@ export {
   sequenceItems,
   type DicomJsonDataset,
   type DicomJsonElement,
-} from './dicomJson.js';
+} from '../dicom/dicomJson.js';
 export type { RetryPolicy } from './fetchWithRetry.js';

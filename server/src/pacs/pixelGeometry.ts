@@ -1,4 +1,4 @@
-import { TAG, firstNumber, type DicomJsonDataset } from './dicomJson.js';
+import { TAG, firstNumber, type DicomJsonDataset } from '../dicom/dicomJson.js';
 import { isNativeTransferSyntax } from './splitFrames.js';
 
 /** The most frames one stored instance may have (a frame list URI of this many frames is ~60 KB). */

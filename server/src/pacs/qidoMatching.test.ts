@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChexgenError } from '../errors.js';
-import type { DicomJsonDataset } from './dicomJson.js';
+import type { DicomJsonDataset } from '../dicom/dicomJson.js';
 import { applyQidoFilter, matchesAttribute, MAX_QIDO_FILTERS, MAX_MATCH_VALUE_LENGTH, MAX_WILDCARDS, parseQidoQuery } from './qidoMatching.js';
 
 const study = (uid: string, name: string, date: string, modalities: string[]): DicomJsonDataset => ({

@@ -1,6 +1,6 @@
 import { ChexgenError } from '../errors.js';
 import type { QidoQuery } from './DicomStore.js';
-import { TAG, type DicomJsonDataset } from './dicomJson.js';
+import { TAG, type DicomJsonDataset } from '../dicom/dicomJson.js';
 import { wildcardMatch } from './wildcardMatch.js';
 
 /** Attributes each QIDO-RS level returns (PS3.18 Table 10.6.3-3 and friends, minus what we never store). */

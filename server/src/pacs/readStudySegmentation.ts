@@ -1,4 +1,4 @@
-import type { LabeledMask } from '../dicom/masksFromRecord.js';
+import type { BinaryMask } from '../conditions/conditionTypes.js';
 import { readPart10 } from '../dicom/readPart10.js';
 import { readSegmentationMasks, type SegMaskLimits } from '../dicom/readSegmentationMasks.js';
 import { ChexgenError } from '../errors.js';
@@ -12,7 +12,7 @@ const UID = /^[0-9]+(\.[0-9]+)*$/;
  * INVALID_FIELD for a malformed UID, an unsupported SEG or one beyond `limits` (the request's mask limits), PACS_NOT_FOUND
  * when the study has no such SEG.
  */
-export async function readStudySegmentation(store: DicomStore, studyUid: string, seriesUid: string | undefined, field: string, limits: SegMaskLimits): Promise<LabeledMask[]> {
+export async function readStudySegmentation(store: DicomStore, studyUid: string, seriesUid: string | undefined, field: string, limits: SegMaskLimits): Promise<BinaryMask[]> {
   if (!UID.test(studyUid) || studyUid.length > 64) throw new ChexgenError('INVALID_FIELD', `${field}: "${studyUid.slice(0, 70)}" is not a StudyInstanceUID`, { field, status: 400 });
   if (seriesUid !== undefined && (!UID.test(seriesUid) || seriesUid.length > 64)) {
     throw new ChexgenError('INVALID_FIELD', `${field}: "${seriesUid.slice(0, 70)}" is not a SeriesInstanceUID`, { field, status: 400 });

@@ -1,9 +1,9 @@
 import { open, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PacsLog } from './DicomStore.js';
-import { TAG, firstString, type DicomJsonDataset } from './dicomJson.js';
+import { TAG, firstString, type DicomJsonDataset } from '../dicom/dicomJson.js';
 import { isDicomUid } from './dicomUid.js';
-import { readPart10, toDicomJson } from './readPart10.js';
+import { parsePart10, toDicomJson } from '../dicom/readPart10.js';
 
 /** An instance file found on disk, with its header attributes (Pixel Data not read). */
 export type FoundInstance = {
@@ -68,7 +68,7 @@ async function readHeader(path: string): Promise<{ header: DicomJsonDataset; tra
     const head = new Uint8Array(HEAD_BYTES);
     const { bytesRead } = await handle.read(head, 0, HEAD_BYTES, 0);
     try {
-      const part10 = readPart10(head.subarray(0, bytesRead), { headerOnly: true });
+      const part10 = parsePart10(head.subarray(0, bytesRead), { headerOnly: true });
       return { header: toDicomJson(part10.dataset), transferSyntaxUid: part10.transferSyntaxUid, hasPixelData: part10.hasPixelData, fileBytes };
     } catch (error) {
       if (bytesRead < HEAD_BYTES) throw error;
@@ -76,6 +76,6 @@ async function readHeader(path: string): Promise<{ header: DicomJsonDataset; tra
   } finally {
     await handle.close();
   }
-  const part10 = readPart10(new Uint8Array(await readFile(path)), { headerOnly: true });
+  const part10 = parsePart10(new Uint8Array(await readFile(path)), { headerOnly: true });
   return { header: toDicomJson(part10.dataset), transferSyntaxUid: part10.transferSyntaxUid, hasPixelData: part10.hasPixelData, fileBytes };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DicomJsonDataset } from './dicomJson.js';
+import type { DicomJsonDataset } from '../dicom/dicomJson.js';
 import { splitFrames } from './splitFrames.js';
 
 const header = (rows: number, columns: number, bits: number, frames: number): DicomJsonDataset => ({

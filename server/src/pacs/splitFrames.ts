@@ -1,4 +1,4 @@
-import { TAG, firstNumber, type DicomJsonDataset } from './dicomJson.js';
+import { TAG, firstNumber, type DicomJsonDataset } from '../dicom/dicomJson.js';
 
 /** Transfer syntaxes whose Pixel Data is native (not encapsulated): implicit/explicit little endian, deflated. */
 const NATIVE_TRANSFER_SYNTAXES = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99']);

@@ -1,5 +1,5 @@
 import type { StoreFailure, StoreResult } from './DicomStore.js';
-import { TAG, firstNumber, firstString, sequenceItems, type DicomJsonDataset } from './dicomJson.js';
+import { TAG, firstNumber, firstString, sequenceItems, type DicomJsonDataset } from '../dicom/dicomJson.js';
 
 /** STOW-RS failure reasons (PS3.18 Table I.2-1 / PS3.4 Annex GG) that the embedded store reports. */
 export const STOW_FAILURE = {

@@ -1,7 +1,4 @@
-/** Patient sex as requests give it. */
-export type Sex = 'F' | 'M';
-/** Projection as requests give it; compiled to the words the model was trained with. */
-export type View = 'PA' | 'AP' | 'AP supine' | 'lateral';
+import type { Sex, View } from '../conditions/conditionTypes.js';
 
 const SEX_WORDS: Record<Sex, string> = { M: 'male', F: 'female' };
 

@@ -1,6 +1,7 @@
 import type { ModelManifest } from '../model/modelManifestSchema.js';
 import type { InferenceRuntime, TensorData } from '../runtime/InferenceRuntime.js';
-import type { ConditionPlanes } from './conditioning.js';
+import type { ConditionSummary, Sex, View } from '../conditions/conditionTypes.js';
+import type { ConditionPlanes } from './buildConditionPlanes.js';
 import { combineGuidance, guidancePasses, type GuidancePasses } from './guidance.js';
 import { toGray16, type GrayImage16 } from './imageOutput.js';
 import { createScheduler } from './schedulers/index.js';
@@ -10,7 +11,22 @@ import type { WordTokenizer } from './WordTokenizer.js';
 /** A model ready to run: verified manifest, its tokenizer and the inference runtime holding its graphs. */
 export type LoadedModel = { dir: string; manifest: ModelManifest; tokenizer: WordTokenizer; runtime: InferenceRuntime };
 
-/** Everything that decides the pixels (with the model): the generation record stores exactly this. */
+/**
+ * What a request said, kept with its plan for the generation record: the report fields and the conditions as given
+ * (boxes in source pixels, masks by label, size and sha256 of their binary pixels).
+ */
+export type GivenConditions = {
+  text: string;
+  sex: Sex | null;
+  age: number | null;
+  view: View | null;
+  conditions: ConditionSummary;
+};
+
+/**
+ * One typed plan of a request (planSynthesis.ts, or planFromRecord for a reproduction): everything that decides the
+ * pixels with the model, which the generation record stores, and what the request said.
+ */
 export type SynthesisPlan = {
   /** The exact text the model gets (demographic prefix included: see compilePrompt). */
   prompt: string;
@@ -24,6 +40,7 @@ export type SynthesisPlan = {
   /** Spatial guidance scale; equal to `guidance` unless set. */
   spatialGuidance: number;
   sampler: string;
+  given: GivenConditions;
 };
 
 /** Per-step progress; `image` counts from 0. */

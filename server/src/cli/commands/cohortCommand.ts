@@ -3,13 +3,13 @@ import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cohortManifestCsv } from '../../cohorts/cohortManifest.js';
+import { parseCohortRequest } from '../../cohorts/cohortRequest.js';
 import type { Cohort } from '../../cohorts/cohortTypes.js';
+import { createCliLogger } from '../../composition/logging.js';
 import { openJobSystem, type JobSystem } from '../../composition/openJobSystem.js';
 import { loadConfig } from '../../config/loadConfig.js';
 import { ChexgenError } from '../../errors.js';
 import { isFinal } from '../../jobs/jobTypes.js';
-import { parseCohortBody } from '../../http/validation/parseCohortBody.js';
-import { createCliLogger } from '../logger.js';
 
 type Options = {
   size?: number; seed?: number; sex?: Record<string, number>; ageBands?: Record<string, number>; view?: Record<string, number>;
@@ -84,22 +84,22 @@ Findings: see GET /api/v1/models "findings" or docs/api.md. Runs on CHEXGEN_DATA
       const logger = createCliLogger(opts.logLevel);
       let id = opts.resume;
       if (id === undefined && opts.size === undefined) throw new ChexgenError('INVALID_FIELD', '--size: required (or --resume <id>)', { field: 'size' });
-      const body = id !== undefined ? undefined : parseCohortBody({
+      const request = id !== undefined ? undefined : parseCohortRequest({
         size: opts.size, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.sex !== undefined ? { sex: opts.sex } : {}),
         ...(opts.ageBands !== undefined ? { ageBands: opts.ageBands } : {}), ...(opts.view !== undefined ? { view: opts.view } : {}),
         ...(Object.keys(opts.finding).length > 0 ? { findings: opts.finding } : {}), ...(opts.layout !== undefined ? { layout: opts.layout } : {}),
         ...(opts.steps !== undefined ? { steps: opts.steps } : {}), ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
         ...(opts.sampler !== undefined ? { sampler: opts.sampler } : {}),
-      }, { maxCohortSize: config.maxCohortSize, maxSteps: config.maxSteps }, undefined);
+      }, { maxCohortSize: config.maxCohortSize, maxSteps: config.maxSteps });
       const system = await openJobSystem(config, logger);
       const interrupted = new AbortController();
       const onSignal = (): void => interrupted.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        if (body !== undefined) id = (await system.cohorts.submit(body.request, null)).cohort.id;
+        if (request !== undefined) id = (await system.cohorts.submit(request, null)).cohort.id;
         const cohortId = id ?? '';
-        process.stderr.write(`cohort ${cohortId}: ${system.cohorts.get(cohortId).request.size} subjects -> ${system.storeDescription}\n`);
+        process.stderr.write(`cohort ${cohortId}: ${system.cohorts.get(cohortId).request.size} subjects -> ${system.store.description}\n`);
         const cohort = await follow(system, cohortId, process.stderr.isTTY === true && !opts.json, interrupted.signal);
         const out = resolve(opts.out ?? `cohort-${cohortId}`);
         await mkdir(out, { recursive: true });

@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config/loadConfig.js';
-import { openDicomStore, outboxDir, storeSink } from '../../delivery/openStore.js';
+import { dataPaths } from '../../composition/dataPaths.js';
+import { createCliLogger, logCallback } from '../../composition/logging.js';
+import { openStore } from '../../composition/openStore.js';
 import { Outbox } from '../../delivery/Outbox.js';
+import { storeSink } from '../../delivery/storeSink.js';
 import { ChexgenError } from '../../errors.js';
-import { createCliLogger } from '../logger.js';
 
 /** `chexgen deliver`: retry the studies waiting in the outbox (e.g. after a PACS outage). */
 export function deliverCommand(): Command {
@@ -13,10 +15,9 @@ export function deliverCommand(): Command {
     .option('--json', 'print a JSON summary', false)
     .action(async (opts: { pacs?: string; json: boolean }) => {
       const config = loadConfig(process.env, opts.pacs !== undefined ? { pacsUrl: opts.pacs } : {});
-      const logger = createCliLogger('warn');
-      const log = (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message);
-      const { store, description } = await openDicomStore(config, log);
-      const result = await new Outbox(outboxDir(config), { log }).deliverPending(storeSink(store));
+      const log = logCallback(createCliLogger('warn'));
+      const { store, description } = await openStore(config, log);
+      const result = await new Outbox(dataPaths(config.dataDir).outbox, { log }).deliverPending(storeSink(store));
       const summary = { target: description, ...result };
       process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `delivered ${result.delivered}, waiting ${result.remaining} (${description})\n`);
       if (result.remaining > 0) throw new ChexgenError('PACS_UNAVAILABLE', `${result.remaining} stud(ies) still waiting: ${result.lastError}`);

@@ -2,19 +2,20 @@ import { existsSync } from 'node:fs';
 import { readFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { loadModel } from '../../composition/loadModel.js';
+import { createCliLogger, logCallback } from '../../composition/logging.js';
+import { openStore } from '../../composition/openStore.js';
 import { loadConfig } from '../../config/loadConfig.js';
-import { openDicomStore } from '../../delivery/openStore.js';
+import type { GenerationRecord } from '../../dicom/generationRecord.js';
 import { parseGenerationRecordFromSr } from '../../dicom/parseGenerationRecordFromSr.js';
 import { readPart10 } from '../../dicom/readPart10.js';
 import type { NaturalizedDataset } from '../../dicom/WriterContext.js';
 import { ChexgenError } from '../../errors.js';
+import { generateStudy } from '../../generation/generateStudy.js';
+import { planFromRecord } from '../../generation/generationRecord.js';
+import { writePng16 } from '../../images/writePng16.js';
 import { firstString, TAG, type DicomStore } from '../../pacs/index.js';
-import { planFromRecord, type GenerationRecord } from '../../synthesis/generationRecord.js';
 import type { GrayImage16 } from '../../synthesis/imageOutput.js';
-import { loadModel } from '../../synthesis/loadModel.js';
-import { synthesize } from '../../synthesis/synthesize.js';
-import { createCliLogger, runtimeLog } from '../logger.js';
-import { resampleGray16, writePng16 } from '../writeImage.js';
 
 type Options = { pacs?: string; out?: string; json: boolean; logLevel: string };
 
@@ -53,18 +54,17 @@ async function run(source: string, opts: Options): Promise<void> {
     const imagePath = join(dirname(resolve(source)), 'image.dcm'); // the layout `synthesize --format dicom` writes
     if (existsSync(imagePath)) original = readPart10(new Uint8Array(await readFile(imagePath)));
   } else if (/^[0-9.]{1,64}$/.test(source)) {
-    const { store } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
+    const { store } = await openStore(config, logCallback(logger));
     ({ sr, image: original } = await fromStore(store, source));
   } else {
     throw new ChexgenError('INVALID_FIELD', `source: "${source}" is neither a file nor a StudyInstanceUID`, { field: 'source' });
   }
   const record: GenerationRecord | null = parseGenerationRecordFromSr(sr);
   if (record === null) throw new ChexgenError('INVALID_FIELD', 'source: the SR holds no chexgen generation record', { field: 'source' });
-  const model = await loadModel(config, runtimeLog(logger), record.model.name);
+  const model = await loadModel(config, logCallback(logger), record.model.name);
   try {
-    const result = await synthesize(model, planFromRecord(record, model.manifest));
     const size = record.resampling ? { width: record.resampling.to[0], height: record.resampling.to[1] } : undefined;
-    const { image } = await resampleGray16(result.images[0], size);
+    const { image } = await generateStudy(model, planFromRecord(record, model.manifest), 0, { size });
     let identical: boolean | null = null;
     if (original !== null) {
       const before = pixelsOf(original);

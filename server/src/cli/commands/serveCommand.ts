@@ -1,14 +1,12 @@
 import { Command } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../../config/loadConfig.js';
-import { createDicomWebRoute, type DicomWebRoute } from '../../http/dicomWebProxy.js';
-import { startServer } from '../../http/startServer.js';
-import { createViewerRouter } from '../../http/viewer/createViewerRouter.js';
+import { startChexgenServer } from '../../composition/startChexgenServer.js';
 
 type Options = { port?: string; host?: string; dataDir?: string; model?: string; concurrency?: string; logLevel?: string };
 
 /**
- * `chexgen serve`: the synthesis server (job API; the viewer and the DICOMweb proxy mount in createApp). Logs JSON
+ * `chexgen serve`: the synthesis server, composed by startChexgenServer (server/src/composition). Logs JSON
  * lines on stdout; SIGTERM/SIGINT shut it down gracefully (running jobs go back to the queue), a second signal exits.
  */
 export function serveCommand(): Command {
@@ -28,17 +26,7 @@ export function serveCommand(): Command {
         ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}), ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
       });
       const logger = pino({ level: config.logLevel, base: { service: 'chexgen' } });
-      let dicomWebRoute: DicomWebRoute | undefined;
-      const server = await startServer(config, logger, {
-        mounts: async ({ embeddedStore }) => {
-          // the jobs' own store instance: two EmbeddedStores on one folder would keep separate indexes
-          dicomWebRoute = await createDicomWebRoute(config, {
-            embeddedStore, log: (level, message, fields) => logger[level](fields ?? {}, message),
-          });
-          logger.info({ dicomWeb: dicomWebRoute.description }, 'DICOMweb at /dicom-web');
-          return { dicomWeb: dicomWebRoute.dicomWeb, wado: dicomWebRoute.wado, viewer: createViewerRouter({ extensions: ['chexgen-extension.mjs'], modes: ['chexgen-mode.mjs'] }) };
-        },
-      });
+      const server = await startChexgenServer(config, logger);
       await new Promise<void>((resolve) => {
         let signals = 0;
         const onSignal = (signal: NodeJS.Signals): void => {
@@ -48,7 +36,7 @@ export function serveCommand(): Command {
             process.exit(130);
           }
           logger.info({ signal }, 'signal received: shutting down');
-          server.close().finally(() => dicomWebRoute?.close()).then(resolve, (error: unknown) => {
+          server.close().then(resolve, (error: unknown) => {
             logger.error({ err: error }, 'shutdown failed');
             resolve();
           });

@@ -4,25 +4,28 @@ import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
-import { loadConfig, type Config } from '../../config/loadConfig.js';
-import { assembleSyntheticStudy, type SyntheticStudy } from '../../dicom/assembleSyntheticStudy.js';
+import { dataPaths } from '../../composition/dataPaths.js';
+import { loadModel } from '../../composition/loadModel.js';
+import { createCliLogger, logCallback } from '../../composition/logging.js';
+import { openStore, type OpenedStore } from '../../composition/openStore.js';
+import type { BoxCondition, View } from '../../conditions/conditionTypes.js';
+import { loadConfig } from '../../config/loadConfig.js';
+import { encodeRuns } from '../../conditions/runLength.js';
+import type { SyntheticStudy } from '../../dicom/assembleSyntheticStudy.js';
 import { createWriterContext } from '../../dicom/createWriterContext.js';
-import { openDicomStore, outboxDir, storeSink } from '../../delivery/openStore.js';
 import { Outbox } from '../../delivery/Outbox.js';
-import { readStudySegmentation } from '../../pacs/readStudySegmentation.js';
-import { CHEXGEN_VERSION } from '../../version.js';
-import { writeStudyFiles } from '../writeStudy.js';
+import { storeSink } from '../../delivery/storeSink.js';
 import { ChexgenError } from '../../errors.js';
-import type { BoxCondition } from '../../synthesis/conditioning.js';
-import { loadModel } from '../../synthesis/loadModel.js';
+import { generateStudy } from '../../generation/generateStudy.js';
+import { resolveMasks } from '../../generation/resolveMasks.js';
+import { readMaskFile } from '../../images/readMaskFile.js';
+import { writePng16 } from '../../images/writePng16.js';
+import { readStudySegmentation } from '../../pacs/readStudySegmentation.js';
+import { planSynthesis } from '../../synthesis/planSynthesis.js';
 import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
-import { buildGenerationRecord } from '../../synthesis/generationRecord.js';
-import type { View } from '../../synthesis/promptPrefix.js';
-import { planSynthesis } from '../../synthesis/synthesisRequest.js';
-import { synthesize } from '../../synthesis/synthesize.js';
-import { createCliLogger, runtimeLog } from '../logger.js';
-import { readMaskFile } from '../readMask.js';
-import { resampleGray16, writePng16 } from '../writeImage.js';
+import { parseSynthesisRequest, REQUEST_CEILINGS } from '../../synthesis/synthesisRequest.js';
+import { SOFTWARE } from '../../version.js';
+import { writeStudyFiles } from '../writeStudy.js';
 
 type Options = {
   text?: string; sex?: 'F' | 'M'; age?: number; view?: string; box: BoxCondition[]; mask: { label: string; path: string }[];
@@ -67,6 +70,25 @@ function maskArg(value: string, previous: { label: string; path: string }[]) {
 
 const VIEWS: Record<string, View> = { pa: 'PA', ap: 'AP', 'ap supine': 'AP supine', 'ap-supine': 'AP supine', lateral: 'lateral', l: 'lateral' };
 
+/**
+ * The request these flags make, in the API's shape, so it is validated by the same schema: mask files as run
+ * lengths (any image format sharp reads), `--seg` as a SEG in the store.
+ */
+async function requestOf(opts: Options, view: View | undefined): Promise<Record<string, unknown>> {
+  const files = await Promise.all(opts.mask.map(async (m) => {
+    const mask = await readMaskFile(m.label, resolve(m.path));
+    return { label: m.label, width: mask.width, height: mask.height, rle: encodeRuns(mask.data) };
+  }));
+  const masks = [...files, ...(opts.seg !== undefined ? [{ seg: { StudyInstanceUID: opts.seg } }] : [])];
+  const fields: Record<string, unknown> = {
+    text: opts.text, sex: opts.sex, age: opts.age, view, boxes: opts.box.length > 0 ? opts.box : undefined,
+    sourceWidth: opts.sourceSize?.width, sourceHeight: opts.sourceSize?.height, masks: masks.length > 0 ? masks : undefined,
+    count: opts.count, seed: opts.seed, steps: opts.steps, guidance: opts.guidance, spatialGuidance: opts.spatialGuidance,
+    sampler: opts.sampler, sourceStudy: opts.sourceStudy,
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
 async function run(opts: Options): Promise<void> {
   if ((opts.pacs !== undefined || opts.store) && opts.format !== 'dicom') {
     throw new ChexgenError('INVALID_FIELD', '--pacs/--store: storing needs --format dicom', { field: 'format' });
@@ -80,61 +102,57 @@ async function run(opts: Options): Promise<void> {
   if (opts.view !== undefined && view === undefined) {
     throw new ChexgenError('INVALID_FIELD', `--view: "${opts.view}" is not one of PA, AP, "AP supine", lateral`, { field: 'view' });
   }
-  const masks = await Promise.all(opts.mask.map((m) => readMaskFile(m.label, resolve(m.path))));
-  if (opts.seg !== undefined) {
-    const { store } = await openDicomStore(config, (level, message, fields) => logger[level](fields ?? {}, message));
-    masks.push(...(await readStudySegmentation(store, opts.seg, undefined, '--seg', { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks })));
-  }
-  const seed = opts.seed ?? randomInt(0, 2 ** 31);
-  const model = await loadModel(config, runtimeLog(logger));
+  const request = parseSynthesisRequest(await requestOf(opts, view), REQUEST_CEILINGS);
+  let opened: OpenedStore | undefined;
+  const store = async (): Promise<OpenedStore> => (opened ??= await openStore(config, logCallback(logger)));
+  const masks = await resolveMasks(request.masks ?? [], REQUEST_CEILINGS, async (studyUid, seriesUid) =>
+    readStudySegmentation((await store()).store, studyUid, seriesUid, '--seg', { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks }));
+  const seed = request.seed ?? randomInt(0, 2 ** 31);
+  const model = await loadModel(config, logCallback(logger));
   try {
-    const { plan, summary } = planSynthesis({
-      text: opts.text, sex: opts.sex, age: opts.age, view, boxes: opts.box, masks,
-      sourceWidth: opts.sourceSize?.width, sourceHeight: opts.sourceSize?.height,
-      count: opts.count, seed, steps: opts.steps, guidance: opts.guidance, spatialGuidance: opts.spatialGuidance, sampler: opts.sampler,
-    }, model.manifest);
+    const { plan } = planSynthesis({ ...request, masks, seed }, model.manifest);
     const bar = process.stderr.isTTY && !opts.json
       ? new SingleBar({ format: 'synthesizing |{bar}| image {image}/{count} step {step}/{steps} | {eta_formatted} left', stream: process.stderr, hideCursor: true })
       : null;
     bar?.start(plan.count * plan.steps, 0, { image: 1, count: plan.count, step: 0, steps: plan.steps });
-    const result = await synthesize(model, plan, {
-      onProgress: (p) => bar?.update(p.image * p.steps + p.step, { image: p.image + 1, step: p.step }),
-    });
-    bar?.stop();
     const outDir = resolve(opts.out);
     await mkdir(outDir, { recursive: true });
     const files: string[] = [];
     const studies: SyntheticStudy[] = [];
-    const ctx = createWriterContext({ name: 'chexgen', version: CHEXGEN_VERSION });
-    for (const generated of result.images) {
-      const { image, resampling } = await resampleGray16(generated, opts.size);
-      const record = buildGenerationRecord({
-        manifest: model.manifest, plan, summary, index: generated.seed - plan.seed, resampling,
-        fields: { text: opts.text, sex: opts.sex, age: opts.age, view },
+    const ctx = createWriterContext(SOFTWARE);
+    const sourceStudy = request.sourceStudy !== undefined ? { StudyInstanceUID: request.sourceStudy } : undefined;
+    const t = { textMs: 0, denoiseMs: 0, vaeMs: 0, totalMs: 0 }; // summed over the images
+    let executionProvider: string = model.runtime.executionProvider;
+    for (let index = 0; index < plan.count; index++) {
+      const made = await generateStudy(model, plan, index, {
+        size: opts.size,
+        ...(opts.format === 'dicom' ? { dicom: { ctx, sourceStudy } } : {}),
+        onProgress: (p) => bar?.update(index * p.steps + p.step, { image: index + 1, step: p.step }),
       });
-      if (opts.format === 'dicom') {
-        const sourceStudy = opts.sourceStudy !== undefined ? { StudyInstanceUID: opts.sourceStudy } : undefined;
-        const study = assembleSyntheticStudy({ image, record, channels: model.manifest.conditions.channels, ctx, sourceStudy });
-        studies.push(study);
-        files.push(...(await writeStudyFiles(study, outDir)));
+      for (const key of Object.keys(t) as (keyof typeof t)[]) t[key] += made.timings[key];
+      executionProvider = made.executionProvider;
+      if (made.study !== null) {
+        studies.push(made.study);
+        files.push(...(await writeStudyFiles(made.study, outDir)));
         continue;
       }
-      const base = join(outDir, `chexgen-${generated.seed}`);
-      await writePng16(image, `${base}.png`);
-      await writeFile(`${base}.json`, `${JSON.stringify({ ...record, executionProvider: result.executionProvider }, null, 2)}\n`);
+      const base = join(outDir, `chexgen-${made.seed}`);
+      await writePng16(made.image, `${base}.png`);
+      await writeFile(`${base}.json`, `${JSON.stringify({ ...made.record, executionProvider }, null, 2)}\n`);
       files.push(`${base}.png`, `${base}.json`);
     }
-    const delivery = opts.pacs !== undefined || opts.store ? await deliverStudies(config, studies, logger) : null;
-    const t = result.timings;
+    bar?.stop();
+    const delivery = opts.pacs !== undefined || opts.store ? await deliverStudies(dataPaths(config.dataDir).outbox, studies, await store(), logger) : null;
+    const stepMs = t.denoiseMs / (plan.count * plan.steps);
     const summaryLine = {
       model: model.manifest.name, count: plan.count, seed, steps: plan.steps, sampler: plan.sampler, guidance: plan.guidance,
-      prompt: plan.prompt, executionProvider: result.executionProvider, files,
+      prompt: plan.prompt, executionProvider, files,
       studies: studies.map((st) => ({ StudyInstanceUID: st.studyInstanceUid, PatientID: st.patientId, SeriesInstanceUIDs: st.objects.map((o) => o.seriesInstanceUid) })),
       delivery,
-      timings_ms: { text: Math.round(t.textMs), per_step: Math.round(t.stepMs), denoise: Math.round(t.denoiseMs), vae: Math.round(t.vaeMs), total: Math.round(t.totalMs) },
+      timings_ms: { text: Math.round(t.textMs), per_step: Math.round(stepMs), denoise: Math.round(t.denoiseMs), vae: Math.round(t.vaeMs), total: Math.round(t.totalMs) },
     };
     if (opts.json) process.stdout.write(`${JSON.stringify(summaryLine)}\n`);
-    else process.stdout.write(`wrote ${result.images.length} image(s) to ${outDir} in ${(t.totalMs / 1000).toFixed(1)} s (${Math.round(t.stepMs)} ms/step, ${result.executionProvider})\n`);
+    else process.stdout.write(`wrote ${plan.count} image(s) to ${outDir} in ${(t.totalMs / 1000).toFixed(1)} s (${Math.round(stepMs)} ms/step, ${executionProvider})\n`);
     if (delivery !== null && delivery.remaining > 0) {
       throw new ChexgenError('PACS_UNAVAILABLE', `${delivery.remaining} stud(ies) not delivered to ${delivery.target} (${delivery.lastError}); they wait in ${delivery.outbox}: run \`chexgen deliver\` to retry`);
     }
@@ -144,13 +162,11 @@ async function run(opts: Options): Promise<void> {
 }
 
 /** Queues every study in the outbox first (nothing is lost if the PACS is down), then delivers the queue. */
-async function deliverStudies(config: Config, studies: SyntheticStudy[], logger: Logger) {
-  const log = (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message);
-  const outbox = new Outbox(outboxDir(config), { log });
+async function deliverStudies(outboxDir: string, studies: SyntheticStudy[], opened: OpenedStore, logger: Logger) {
+  const outbox = new Outbox(outboxDir, { log: logCallback(logger) });
   for (const study of studies) await outbox.enqueue(study.studyInstanceUid, study.objects.map((o) => o.bytes));
-  const { store, description } = await openDicomStore(config, log);
-  const result = await outbox.deliverPending(storeSink(store));
-  return { target: description, outbox: outboxDir(config), ...result };
+  const result = await outbox.deliverPending(storeSink(opened.store));
+  return { target: opened.description, outbox: outboxDir, ...result };
 }
 
 /** `chexgen synthesize`: generate synthetic chest X-rays from text, masks and boxes. */

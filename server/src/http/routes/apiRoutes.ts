@@ -2,8 +2,8 @@ import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { CohortService } from '../../cohorts/CohortService.js';
 import type { JobService } from '../../jobs/JobService.js';
-import type { CohortLimits } from '../validation/parseCohortBody.js';
-import type { ReadSegmentation, RequestLimits } from '../validation/parseSynthesisBody.js';
+import type { CohortLimits } from '../../cohorts/cohortRequest.js';
+import type { RequestLimits } from '../../synthesis/synthesisRequest.js';
 import { EventStreamSlots } from '../EventStreamSlots.js';
 import { modelsRoutes, type ModelSummary } from './modelsRoutes.js';
 import { cohortsRoutes } from './cohortsRoutes.js';
@@ -17,14 +17,13 @@ export function apiRoutes(deps: {
   limits: RequestLimits & CohortLimits;
   models: readonly ModelSummary[];
   sseHeartbeatMs?: number;
-  readSegmentation?: ReadSegmentation;
   logger?: Logger;
   /** Most open event streams (CHEXGEN_MAX_EVENT_STREAMS), across both events routes. */
   maxEventStreams?: number;
 }): Router {
   const router = Router();
   const streams = new EventStreamSlots(deps.maxEventStreams ?? 64);
-  router.use(synthesesRoutes(deps.jobs, deps.limits, { heartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation, streams }));
+  router.use(synthesesRoutes(deps.jobs, deps.limits, { heartbeatMs: deps.sseHeartbeatMs, streams }));
   router.use(cohortsRoutes(deps.cohorts, deps.limits, { heartbeatMs: deps.sseHeartbeatMs, logger: deps.logger, streams }));
   const { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxMaskRuns, maxRequestMaskPixels, maxCount, maxSteps, maxCohortSize } = deps.limits;
   router.use(modelsRoutes(deps.models, { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxMaskRuns, maxRequestMaskPixels, maxCount, maxSteps, maxCohortSize }));

@@ -6,7 +6,8 @@ import { cohortManifestCsv } from '../../cohorts/cohortManifest.js';
 import { ChexgenError } from '../../errors.js';
 import type { EventStreamSlots } from '../EventStreamSlots.js';
 import { isFinal } from '../../jobs/jobTypes.js';
-import { parseCohortBody, type CohortLimits } from '../validation/parseCohortBody.js';
+import type { CohortLimits } from '../../cohorts/cohortRequest.js';
+import { parseCohortBody } from '../validation/parseCohortBody.js';
 
 const COHORT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -4,7 +4,8 @@ import type { JobService } from '../../jobs/JobService.js';
 import { isFinal } from '../../jobs/jobTypes.js';
 import type { EventStreamSlots } from '../EventStreamSlots.js';
 import { jobView, resultView } from '../jobView.js';
-import { parseSynthesisBody, type ReadSegmentation, type RequestLimits } from '../validation/parseSynthesisBody.js';
+import type { RequestLimits } from '../../synthesis/synthesisRequest.js';
+import { parseSynthesisBody } from '../validation/parseSynthesisBody.js';
 
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -19,12 +20,12 @@ function sendEvent(res: Response, event: string, data: unknown): void {
 }
 
 /** `/syntheses`: submit, read, follow (SSE), cancel, preview. Mounted under `/api/v1`. */
-export function synthesesRoutes(jobs: JobService, limits: RequestLimits, options: { heartbeatMs?: number; readSegmentation?: ReadSegmentation; streams?: EventStreamSlots } = {}): Router {
+export function synthesesRoutes(jobs: JobService, limits: RequestLimits, options: { heartbeatMs?: number; streams?: EventStreamSlots } = {}): Router {
   const router = Router();
 
   router.post('/syntheses', async (req, res) => {
-    const { request, idempotencyKey } = await parseSynthesisBody(req.body, limits, req.get('idempotency-key'), options.readSegmentation);
-    const { job, created } = jobs.submit(request, idempotencyKey);
+    const { request, idempotencyKey } = parseSynthesisBody(req.body, limits, req.get('idempotency-key'));
+    const { job, created } = await jobs.submit(request, idempotencyKey);
     if (!created) res.set('Idempotent-Replayed', 'true');
     res.status(202).location(`/api/v1/syntheses/${job.id}`).json({ id: job.id, status: job.status });
   });

@@ -1,78 +1,11 @@
-import { z } from 'zod';
-import type { SubmittedCohort } from '../../cohorts/CohortService.js';
-import type { AgeBand } from '../../cohorts/cohortTypes.js';
-import { COHORT_FINDING_NAMES, type CohortFinding } from '../../cohorts/findings.js';
-import { ChexgenError } from '../../errors.js';
-import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
-import { IDEMPOTENCY_KEY, resolveIdempotencyKey, type RequestLimits } from './parseSynthesisBody.js';
-import { zodIssuesToError } from './zodIssuesToError.js';
-
-/** Cohort limits (CHEXGEN_MAX_COHORT_SIZE) on top of the synthesis ones. */
-export type CohortLimits = Pick<RequestLimits, 'maxSteps'> & { maxCohortSize: number };
-
-/** Defaults of a cohort request: both sexes alike, four adult age bands alike, PA films, no findings, templates. */
-export const COHORT_DEFAULTS = {
-  sex: { F: 1, M: 1 },
-  ageBands: { '20-39': 1, '40-59': 1, '60-79': 1, '80-99': 1 } as Record<AgeBand, number>,
-  view: { PA: 1 },
-  findings: {} as Partial<Record<CohortFinding, number>>,
-  layout: 'templates' as const,
-};
-
-const AGE_BAND = /^(\d{1,3})-(\d{1,3})$/;
-
-const weight = z.number().finite().min(0, 'weights must be >= 0').max(1e6);
-
-function weights<K extends string>(keys: z.ZodType<K>, what: string) {
-  return z
-    .record(keys, weight)
-    .refine((w) => Object.values(w).some((v) => (v as number) > 0), { message: `give at least one ${what} a weight > 0` });
-}
-
-/** The JSON body of `POST /api/v1/cohorts`. Unknown fields are refused. */
-export function cohortBodySchema(limits: CohortLimits) {
-  const ageBand = z.string().refine((band) => {
-    const m = AGE_BAND.exec(band);
-    return m !== null && Number(m[1]) <= Number(m[2]) && Number(m[2]) <= 120;
-  }, 'age bands are "lo-hi" in whole years, lo <= hi <= 120') as unknown as z.ZodType<AgeBand>;
-  return z
-    .object({
-      size: z.number().int().min(1).max(limits.maxCohortSize, `must be at most ${limits.maxCohortSize} (CHEXGEN_MAX_COHORT_SIZE)`),
-      seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
-      sex: weights(z.enum(['F', 'M']), 'sex').optional(),
-      ageBands: weights(ageBand, 'age band').refine((w) => Object.keys(w).length <= 24, 'at most 24 age bands').optional(),
-      view: weights(z.enum(['PA', 'AP', 'AP supine', 'lateral']), 'view').optional(),
-      findings: z.record(z.enum(COHORT_FINDING_NAMES as [CohortFinding, ...CohortFinding[]]), z.number().min(0).max(1, 'a prevalence is between 0 and 1')).optional(),
-      layout: z.enum(['templates', 'annotations']).optional(),
-      steps: z.number().int().min(1).max(limits.maxSteps, `must be at most ${limits.maxSteps} (CHEXGEN_MAX_STEPS)`).optional(),
-      guidance: z.number().min(0).max(20).optional(),
-      spatialGuidance: z.number().min(0).max(20).optional(),
-      sampler: z.enum(SCHEDULER_NAMES).optional(),
-      model: z.string().min(1).max(128).optional(),
-      idempotencyKey: z.string().regex(IDEMPOTENCY_KEY, '1-200 printable ASCII characters, no spaces').optional(),
-    })
-    .strict();
-}
+import { parseCohortRequest, type CohortLimits, type SubmittedCohort } from '../../cohorts/cohortRequest.js';
+import { resolveIdempotencyKey } from './resolveIdempotencyKey.js';
 
 /**
- * Validates a `POST /api/v1/cohorts` body and fills in the documented defaults. Throws INVALID_FIELD (400) naming
- * the field and the rule.
+ * A `POST /api/v1/cohorts` body: the request validated by the domain's schema (cohorts/cohortRequest.ts) and its
+ * idempotency key from the body or the `Idempotency-Key` header (both: they must agree).
  */
 export function parseCohortBody(body: unknown, limits: CohortLimits, headerKey: string | undefined): { request: SubmittedCohort; idempotencyKey: string | null } {
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ChexgenError('INVALID_FIELD', 'body: expected a JSON object (Content-Type: application/json)', { field: 'body', status: 400 });
-  }
-  const parsed = cohortBodySchema(limits).safeParse(body);
-  if (!parsed.success) throw zodIssuesToError(parsed.error);
-  const { idempotencyKey: bodyKey, ...rest } = parsed.data;
-  const idempotencyKey = resolveIdempotencyKey(bodyKey, headerKey);
-  const request: SubmittedCohort = {
-    ...rest,
-    sex: rest.sex ?? COHORT_DEFAULTS.sex,
-    ageBands: (rest.ageBands as Record<AgeBand, number> | undefined) ?? COHORT_DEFAULTS.ageBands,
-    view: rest.view ?? COHORT_DEFAULTS.view,
-    findings: rest.findings ?? COHORT_DEFAULTS.findings,
-    layout: rest.layout ?? COHORT_DEFAULTS.layout,
-  };
-  return { request, idempotencyKey };
+  const { idempotencyKey: bodyKey, ...request } = parseCohortRequest(body, limits);
+  return { request, idempotencyKey: resolveIdempotencyKey(bodyKey, headerKey) };
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { ChexgenError } from '../../errors.js';
-import { formatFieldPath } from '../../validation/formatFieldPath.js';
+import { ChexgenError } from '../errors.js';
+import { formatFieldPath } from './formatFieldPath.js';
 
 /**
  * An INVALID_FIELD ChexgenError (400) from zod issues: `field` is the first offending path (for an unknown key,

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { ChexgenError } from '../../errors.js';
+import { ChexgenError } from '../errors.js';
+import { decodeMaskImage } from './decodeMaskImage.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -32,13 +33,7 @@ export async function decodeMaskPng(base64: string, maxPixels: number, field: st
     throw new ChexgenError('INVALID_FIELD', `${field}: ${width}x${height} is more than ${maxPixels} pixels (CHEXGEN_MAX_MASK_PIXELS)`, { field, status: 400 });
   }
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels }).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-    const pixels = info.width * info.height;
-    if (data.length === pixels) return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
-    if (data.length !== 2 * pixels) throw new Error(`${data.length} bytes for ${info.width}x${info.height}`);
-    const mask = new Uint8Array(pixels); // 16-bit samples: inside when either byte is non-zero
-    for (let i = 0; i < pixels; i++) mask[i] = data[2 * i] | data[2 * i + 1] ? 1 : 0;
-    return { width: info.width, height: info.height, data: mask };
+    return await decodeMaskImage(bytes, maxPixels);
   } catch (cause) {
     throw new ChexgenError('INVALID_FIELD', `${field}: the PNG could not be decoded`, { field, status: 400, cause });
   }

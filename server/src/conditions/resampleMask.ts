@@ -1,11 +1,11 @@
-import type { LabeledMask } from './masksFromRecord.js';
+import type { BinaryMask } from './conditionTypes.js';
 
 /**
- * Nearest-neighbour resampling by pixel centres (the rule conditioning.ts uses): output pixel (r, c) takes source
- * pixel (floor((r + 0.5) * h / rows), floor((c + 0.5) * w / columns)). Returns {0,1} values; the same mask
- * (copied to {0,1}) when the size already matches.
+ * Nearest-neighbour resampling by pixel centres, the one rule for masks of any size (condition planes, SEG frames):
+ * output pixel (r, c) takes source pixel (floor((r + 0.5) * height / rows), floor((c + 0.5) * width / columns)).
+ * Returns {0,1} values (non-zero = inside); a copy in {0,1} when the size already matches.
  */
-export function resampleMask(mask: LabeledMask, rows: number, columns: number): Uint8Array {
+export function resampleMask(mask: BinaryMask, rows: number, columns: number): Uint8Array {
   const { width, height, data } = mask;
   if (data.length !== width * height) throw new Error(`resampleMask: ${data.length} pixels for ${width}x${height}`);
   const out = new Uint8Array(rows * columns);

@@ -1,31 +1,13 @@
+import { findChannel } from '../conditions/conditionLabels.js';
+import type { BinaryMask, BoxCondition, ConditionChannel } from '../conditions/conditionTypes.js';
+import { resampleMask } from '../conditions/resampleMask.js';
 import { ChexgenError } from '../errors.js';
-
-/** One condition channel of a model (model.json `conditions.channels`). */
-export type ConditionChannel = { index: number; kind: 'mask' | 'box'; label: string };
-
-/** A box in the coordinate space of a source image of `sourceWidth` x `sourceHeight` pixels. */
-export type BoxCondition = { label: string; x0: number; y0: number; x1: number; y1: number };
-/** A binary mask of any size, row-major; non-zero = inside. */
-export type MaskCondition = { label: string; width: number; height: number; data: Uint8Array };
 
 /** The denoiser's `condition` [K,H,W] and `condition_present` [K] for one request. */
 export type ConditionPlanes = { planes: Float32Array; present: Float32Array; channels: number; size: number };
 
-// Words users and viewers write for our box classes (the training data mapped the same ones).
-export const BOX_SYNONYMS: Record<string, string> = {
-  pneumonia: 'opacity', infiltrate: 'opacity', infiltration: 'opacity', consolidation: 'opacity',
-  right_lung: 'right_lung', left_lung: 'left_lung', lung_right: 'right_lung', lung_left: 'left_lung',
-};
-
-/** `Right Lung`, `right-lung` and `right_lung` name the same class. */
-export function normaliseLabel(label: string): string {
-  return label.trim().toLowerCase().replace(/[\s-]+/g, '_');
-}
-
-function channelFor(channels: ConditionChannel[], kind: 'mask' | 'box', label: string, field: string): number {
-  const wanted = normaliseLabel(label);
-  const resolved = kind === 'box' ? (BOX_SYNONYMS[wanted] ?? wanted) : wanted;
-  const match = channels.find((c) => c.kind === kind && c.label === resolved);
+function channelFor(channels: readonly ConditionChannel[], kind: 'mask' | 'box', label: string, field: string): number {
+  const match = findChannel(channels, kind, label);
   if (match === undefined) {
     const supported = channels.filter((c) => c.kind === kind).map((c) => c.label);
     throw new ChexgenError(
@@ -60,12 +42,12 @@ function checkBox(box: BoxCondition, sourceWidth: number, sourceHeight: number, 
  * least one box or mask is "present"; `presentLabels` marks channels known to be empty (given, nothing drawn).
  */
 export function buildConditionPlanes(options: {
-  channels: ConditionChannel[];
+  channels: readonly ConditionChannel[];
   size: number;
-  boxes?: BoxCondition[];
+  boxes?: readonly BoxCondition[];
   sourceWidth?: number;
   sourceHeight?: number;
-  masks?: MaskCondition[];
+  masks?: readonly BinaryMask[];
 }): ConditionPlanes {
   const { channels, size } = options;
   const k = channels.length;
@@ -98,13 +80,8 @@ export function buildConditionPlanes(options: {
       throw new ChexgenError('INVALID_FIELD', `${field}: has ${mask.data.length} pixels, expected width*height = ${mask.width * mask.height}`, { field, status: 400 });
     }
     const base = channel * size * size;
-    for (let r = 0; r < size; r++) {
-      const sr = Math.min(mask.height - 1, Math.floor(((r + 0.5) * mask.height) / size));
-      for (let c = 0; c < size; c++) {
-        const sc = Math.min(mask.width - 1, Math.floor(((c + 0.5) * mask.width) / size));
-        if (mask.data[sr * mask.width + sc] !== 0) planes[base + r * size + c] = 1;
-      }
-    }
+    const resampled = resampleMask(mask, size, size);
+    for (let i = 0; i < resampled.length; i++) if (resampled[i] === 1) planes[base + i] = 1;
     present[channel] = 1;
   });
   return { planes, present, channels: k, size };

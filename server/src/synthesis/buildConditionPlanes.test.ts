@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChexgenError } from '../errors.js';
-import { buildConditionPlanes, type ConditionChannel } from './conditioning.js';
+import type { ConditionChannel } from '../conditions/conditionTypes.js';
+import { buildConditionPlanes } from './buildConditionPlanes.js';
 
 const CHANNELS: ConditionChannel[] = [
   { index: 0, kind: 'mask', label: 'right_lung' },

@@ -5,24 +5,28 @@ import { ChexgenError } from '../errors.js';
 import { listModels, loadModelManifest } from '../model/modelManifest.js';
 import { createWorkerRuntime } from '../runtime/createWorkerRuntime.js';
 import type { RuntimeLog } from '../runtime/InferenceRuntime.js';
-import type { LoadedModel } from './synthesize.js';
-import { WordTokenizer } from './WordTokenizer.js';
+import type { LoadedModel } from '../synthesis/synthesize.js';
+import { WordTokenizer } from '../synthesis/WordTokenizer.js';
+
+/** The settings a model is opened with: where models live, which one, and how onnxruntime runs it. */
+export type ModelSettings = Pick<Config, 'modelsDir' | 'model' | 'executionProviders' | 'threads' | 'spinning'>;
 
 /**
  * Opens a model folder once: verifies the manifest and file hashes, loads the tokenizer and starts the inference
- * worker with the configured execution providers. Dispose `runtime` when done.
+ * worker (runtime/) with the configured execution providers. Dispose `runtime` when done. MODEL_NOT_FOUND names
+ * the installed models.
  */
-export async function loadModel(config: Config, log: RuntimeLog, name = config.model): Promise<LoadedModel> {
-  const dir = join(config.modelsDir, name);
+export async function loadModel(settings: ModelSettings, log: RuntimeLog, name = settings.model): Promise<LoadedModel> {
+  const dir = join(settings.modelsDir, name);
   let manifest;
   try {
     manifest = await loadModelManifest(dir);
   } catch (error) {
     if (error instanceof ChexgenError && error.code === 'MODEL_NOT_FOUND') {
-      const installed = await listModels(config.modelsDir).catch(() => []);
+      const installed = await listModels(settings.modelsDir).catch(() => []);
       throw new ChexgenError(
         'MODEL_NOT_FOUND',
-        `model "${name}" not found in ${config.modelsDir}; installed: ${installed.map((m) => m.manifest.name).join(', ') || 'none'}`,
+        `model "${name}" not found in ${settings.modelsDir}; installed: ${installed.map((m) => m.manifest.name).join(', ') || 'none'}`,
         { field: 'model', status: 400, cause: error },
       );
     }
@@ -30,7 +34,7 @@ export async function loadModel(config: Config, log: RuntimeLog, name = config.m
   }
   const tokenizer = WordTokenizer.fromJson(await readFile(join(dir, manifest.text.tokenizer), 'utf8'));
   const runtime = await createWorkerRuntime(
-    { modelDir: dir, manifest, executionProviders: config.executionProviders, intraOpThreads: config.threads, allowSpinning: config.spinning },
+    { modelDir: dir, manifest, executionProviders: settings.executionProviders, intraOpThreads: settings.threads, allowSpinning: settings.spinning },
     log,
   );
   return { dir, manifest, tokenizer, runtime };

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ChexgenError } from '../../errors.js';
-import { parseSynthesisBody, type RequestLimits } from './parseSynthesisBody.js';
+import { ChexgenError } from '../errors.js';
+import { parseSynthesisRequest, type RequestLimits } from '../synthesis/synthesisRequest.js';
+import { resolveMasks } from './resolveMasks.js';
 
 const LIMITS: RequestLimits = {
   maxTextLength: 2000, maxBoxes: 64, maxMasks: 16, maxMaskPixels: 16_777_216, maxCount: 16, maxSteps: 100,
@@ -15,13 +16,19 @@ async function checkerboardPng(size: number): Promise<string> {
   return (await sharp(pixels, { raw: { width: size, height: size, channels: 1 } }).png({ compressionLevel: 9 }).toBuffer()).toString('base64');
 }
 
+/** What every entry point does with a request's masks: validate the request once, then resolve its mask sources. */
+async function parseAndResolve(body: unknown, limits = LIMITS) {
+  const request = parseSynthesisRequest(body, limits);
+  return resolveMasks(request.masks ?? [], limits);
+}
+
 async function refusal(body: unknown, limits = LIMITS): Promise<ChexgenError> {
-  const error = await parseSynthesisBody(body, limits, undefined).then(() => undefined, (e: unknown) => e);
+  const error = await parseAndResolve(body, limits).then(() => undefined, (e: unknown) => e);
   if (!(error instanceof ChexgenError)) throw new Error(`expected a ChexgenError, got ${String(error)}`);
   return error;
 }
 
-describe('parseSynthesisBody: mask bombs (issue 13, item 5)', () => {
+describe('parseSynthesisRequest + resolveMasks: mask bombs (issue 13, item 5)', () => {
   it('when a small checkerboard PNG decodes to more runs than CHEXGEN_MAX_MASK_RUNS, then it is refused naming the mask', async () => {
     const png = await checkerboardPng(1024); // about a million runs
     expect(png.length).toBeLessThan(20_000);
@@ -50,8 +57,8 @@ describe('parseSynthesisBody: mask bombs (issue 13, item 5)', () => {
     const pixels = new Uint8Array(size * size);
     for (let y = 100; y < 400; y++) pixels.fill(255, y * size + 120, y * size + 260);
     const png = (await sharp(pixels, { raw: { width: size, height: size, channels: 1 } }).png().toBuffer()).toString('base64');
-    const { request } = await parseSynthesisBody({ text: 'x', masks: [{ label: 'heart', png }] }, LIMITS, undefined);
-    expect(request.masks?.[0]).toMatchObject({ label: 'heart', width: 512, height: 512 });
-    expect(request.masks?.[0].rle.length).toBe(601);
+    const [mask] = await parseAndResolve({ text: 'x', masks: [{ label: 'heart', png }] });
+    expect(mask).toMatchObject({ label: 'heart', width: 512, height: 512 });
+    expect(mask?.rle.length).toBe(601);
   });
 });

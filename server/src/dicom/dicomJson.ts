@@ -1,6 +1,6 @@
 /**
  * DICOM JSON (PS3.18 F.2) as DICOMweb speaks it: a dataset is an object keyed by 8-digit upper-case hex tags.
- * Only the shapes and tags the PACS layer needs live here.
+ * Only the shapes and tags the stores and their readers need live here.
  */
 
 /** One attribute: a VR and either values, a bulk data reference or inline base64 bytes. */
