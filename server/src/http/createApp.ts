@@ -9,6 +9,7 @@ import { loginRoutes, viewerGate, type CookieSecurity } from './loginRoutes.js';
 import { RateLimiter } from './RateLimiter.js';
 import { isAuthorized, requireApiToken, type Auth } from './requireApiToken.js';
 import { SessionStore } from './SessionStore.js';
+import { monaiLabelRouter, type MonaiLabelDeps } from '../monaiLabel/monaiLabelRouter.js';
 import { apiRoutes } from './routes/apiRoutes.js';
 import { healthRoutes, type Readiness } from './routes/healthRoutes.js';
 import { metricsRoutes } from './routes/metricsRoutes.js';
@@ -37,6 +38,8 @@ export type AppDeps = {
   sseHeartbeatMs?: number;
   /** Reads SEG masks from the store for `masks: [{ seg }]`; without it such masks are refused. */
   readSegmentation?: ReadSegmentation;
+  /** The MONAI-Label-compatible surface at /monai-label (server/src/monaiLabel/); absent: not served. */
+  monaiLabel?: MonaiLabelDeps;
   mounts?: {
     /** `/dicom-web`: the DICOMweb reverse proxy to the PACS, or the embedded store (server/src/http/dicomWebProxy.ts). */
     dicomWeb?: RequestHandler;
@@ -75,6 +78,9 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/api/v1', auth, express.json({ limit: deps.maxBodyBytes }),
     apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation, logger: deps.logger, maxEventStreams: deps.maxEventStreams }));
+  // ---- MOUNT POINT: MONAI Label clients (/monai-label), with its own CORS, auth and multipart parsing ----------------
+  if (deps.monaiLabel !== undefined) app.use('/monai-label', monaiLabelRouter(deps.monaiLabel, authState));
+  // -----------------------------------------------------------------------------------------------------------------
   app.use('/api', notFoundHandler());
   app.use('/metrics', auth);
   app.use(metricsRoutes(deps.jobs));

@@ -1,3 +1,4 @@
+import { CHEXGEN_VERSION } from '../version.js';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { COHORT_FINDING_NAMES } from '../cohorts/findings.js';
@@ -101,6 +102,11 @@ export async function startServer(config: Config, logger: Logger, options: Start
         runner: { ok: jobs.accepting },
       }),
       mounts: await options.mounts?.({ store, embeddedStore: store instanceof EmbeddedStore ? store : undefined }),
+      monaiLabel: {
+        jobs, store, limits, models: summarise(listed, model.manifest.name, system.layouts), maxBodyBytes: config.maxBodyBytes, version: CHEXGEN_VERSION, logger,
+        readSegmentation: (studyUid, seriesUid, field) => readStudySegmentation(store, studyUid, seriesUid, field, { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks }),
+        timeoutSeconds: config.monaiLabelTimeoutSeconds, allowedOrigins: config.monaiLabelOrigins,
+      },
     });
     const listening = app.listen(config.port, config.host);
     listening.maxConnections = config.maxConnections; // beyond it, new sockets are closed at once
