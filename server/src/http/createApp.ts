@@ -9,6 +9,8 @@ import { loginRoutes, viewerGate, type CookieSecurity } from './loginRoutes.js';
 import { RateLimiter } from './RateLimiter.js';
 import { isAuthorized, requireApiToken, type Auth } from './requireApiToken.js';
 import { SessionStore } from './SessionStore.js';
+import { datasetZipRoutes } from '../datasetExport/datasetZipRoutes.js';
+import type { DatasetExportOptions } from '../datasetExport/exportCohortDataset.js';
 import { monaiLabelRouter, type MonaiLabelDeps } from '../monaiLabel/monaiLabelRouter.js';
 import { apiRoutes } from './routes/apiRoutes.js';
 import { healthRoutes, type Readiness } from './routes/healthRoutes.js';
@@ -38,6 +40,8 @@ export type AppDeps = {
   sseHeartbeatMs?: number;
   /** Reads SEG masks from the store for `masks: [{ seg }]`; without it such masks are refused. */
   readSegmentation?: ReadSegmentation;
+  /** `GET /api/v1/cohorts/{id}/dataset.zip` (server/src/datasetExport/); absent: not served. */
+  datasetExport?: DatasetExportOptions;
   /** The MONAI-Label-compatible surface at /monai-label (server/src/monaiLabel/); absent: not served. */
   monaiLabel?: MonaiLabelDeps;
   mounts?: {
@@ -78,6 +82,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/api/v1', auth, express.json({ limit: deps.maxBodyBytes }),
     apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, readSegmentation: deps.readSegmentation, logger: deps.logger, maxEventStreams: deps.maxEventStreams }));
+  if (deps.datasetExport !== undefined) app.use('/api/v1', auth, datasetZipRoutes(deps.cohorts, deps.datasetExport, deps.logger));
   // ---- MOUNT POINT: MONAI Label clients (/monai-label), with its own CORS, auth and multipart parsing ----------------
   if (deps.monaiLabel !== undefined) app.use('/monai-label', monaiLabelRouter(deps.monaiLabel, authState));
   // -----------------------------------------------------------------------------------------------------------------

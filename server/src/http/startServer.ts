@@ -102,6 +102,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
         runner: { ok: jobs.accepting },
       }),
       mounts: await options.mounts?.({ store, embeddedStore: store instanceof EmbeddedStore ? store : undefined }),
+      datasetExport: { store, classes: model.manifest.conditions.channels.filter((c) => c.kind === 'mask').map((c) => c.label), segLimits: { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks } },
       monaiLabel: {
         jobs, store, limits, models: summarise(listed, model.manifest.name, system.layouts), maxBodyBytes: config.maxBodyBytes, version: CHEXGEN_VERSION, logger,
         readSegmentation: (studyUid, seriesUid, field) => readStudySegmentation(store, studyUid, seriesUid, field, { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks }),
