@@ -26,9 +26,11 @@ function pythonClientBody(fields: Record<string, string>): Buffer {
   return Buffer.from(lines.map((l) => `${l}\r\n`).join(''), 'utf8');
 }
 
-/** Python's json.dumps (", " and ": " separators) of a flat object of strings, numbers, booleans and null. */
-function pythonJsonDumps(value: Record<string, unknown>): string {
-  return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${v === null ? 'null' : JSON.stringify(v)}`).join(', ')}}`;
+/** Python's json.dumps (", " and ": " separators) of JSON values. */
+function pythonJsonDumps(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
+  if (value !== null && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pythonJsonDumps(v)}`).join(', ')}}`;
+  return value === null ? 'null' : JSON.stringify(value);
 }
 
 /** Python's urllib.parse.quote_plus for the characters our ids and names use. */
@@ -134,6 +136,24 @@ describe('MONAI Label clients against /monai-label', () => {
     const missing = await pythonClientInfer(base, modelName, '1.2.3.999', { text: 'Normal chest.' });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { code: 'NOT_FOUND', field: 'image' }, detail: expect.stringMatching(/^NOT_FOUND: image: no study, series or instance 1\.2\.3\.999/) });
+  });
+
+  it('with a SOPInstanceUID as image and useImageSegmentation, the masks come from the SEG of that image\'s study', async () => {
+    const mask = { label: 'heart', width: 4, height: 4, rle: [5, 2, 2, 2, 5] };
+    const withSeg = await pythonClientInfer(base, modelName, '', { text: 'Cardiomegaly.', steps: 1, seed: 10, masks: [mask] } as Record<string, unknown>);
+    expect(withSeg.status, await withSeg.clone().text()).toBe(200);
+    const made = JSON.parse((await readMultipart(withSeg)).fields.params ?? '{}');
+    expect(made.SeriesInstanceUIDs).toHaveLength(3); // image, SEG, SR
+    const res = await pythonClientInfer(base, modelName, made.SOPInstanceUID, { text: 'Cardiomegaly.', steps: 1, seed: 11, useImageSegmentation: true, linkImage: false });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const params = JSON.parse((await readMultipart(res)).fields.params ?? '{}');
+    expect(params.source).toEqual({ StudyInstanceUID: made.StudyInstanceUID, SeriesInstanceUID: made.SeriesInstanceUIDs[0], SOPInstanceUID: made.SOPInstanceUID, linkedInSr: false, masksFromSeg: true });
+    const job = (await api.get(params.job)).body;
+    expect(job.request.sourceStudy).toBeUndefined();
+    expect(job.request.masks).toEqual([expect.objectContaining({ label: 'heart', source: 'seg' })]);
+    const noImage = await pythonClientInfer(base, modelName, '', { text: 'x', useImageSegmentation: true });
+    expect(noImage.status).toBe(400);
+    expect(((await noImage.json()) as any).error.field).toBe('params.useImageSegmentation');
   });
 
   it('MONAI Label\'s OHIF plugin from another origin: preflight, then FormData with its result_* params, the SeriesInstanceUID as image and output=image', async () => {
