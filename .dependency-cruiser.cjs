@@ -26,9 +26,11 @@ const MODULE_MAP = {
   generation: ['errors', 'conditions', 'model', 'synthesis', 'dicom', 'images'],
   jobs: ['errors', 'conditions', 'synthesis', 'dicom', 'images', 'generation', 'delivery (types)'],
   cohorts: ['errors', 'validation', 'conditions', 'synthesis', 'jobs'],
-  http: ['errors', 'validation', 'version', 'model (types)', 'synthesis', 'dicom', 'pacs', 'jobs', 'cohorts'],
-  composition: ['errors', 'version', 'config', 'model', 'runtime', 'synthesis', 'pacs', 'delivery', 'jobs', 'cohorts', 'http'],
-  cli: ['errors', 'version', 'config', 'conditions', 'model', 'synthesis', 'dicom', 'images', 'pacs', 'delivery', 'generation', 'jobs', 'cohorts', 'composition'],
+  datasetExport: ['errors', 'conditions', 'dicom', 'pacs (types)', 'cohorts'],
+  http: ['errors', 'validation', 'version', 'model (types)', 'synthesis', 'dicom', 'pacs', 'jobs', 'cohorts', 'datasetExport (types)'],
+  monaiLabel: ['errors', 'synthesis', 'dicom', 'pacs (types)', 'jobs', 'http'],
+  composition: ['errors', 'version', 'config', 'model', 'runtime', 'synthesis', 'pacs', 'delivery', 'jobs', 'cohorts', 'datasetExport', 'http', 'monaiLabel'],
+  cli: ['errors', 'version', 'config', 'conditions', 'model', 'synthesis', 'dicom', 'images', 'pacs', 'delivery', 'generation', 'jobs', 'cohorts', 'datasetExport', 'composition'],
   evaluation: ['validation', 'config', 'synthesis', 'images', 'composition'],
   bench: ['errors', 'config', 'synthesis', 'dicom', 'pacs', 'jobs', 'cohorts', 'composition'],
   extension: ['package.json', 'conditions', 'synthesis'],
@@ -51,8 +53,11 @@ const LIBRARY_OWNERS = {
   dcmjs: ['dicom'],
   'onnxruntime-node': ['runtime', 'bench'],
   'better-sqlite3': ['jobs', 'cohorts'],
-  express: ['http'],
-  sharp: ['images', 'cohorts'],
+  express: ['http', 'monaiLabel'],
+  sharp: ['images', 'cohorts', 'datasetExport'],
+  busboy: ['monaiLabel'],
+  yazl: ['http'],
+  'nifti-reader-js': ['datasetExport'],
 };
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

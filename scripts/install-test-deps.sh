@@ -8,7 +8,9 @@ SUDO=""
 # python3-scipy, python3-matplotlib: the evaluation's statistics (Wilcoxon, sign test, Wilson intervals) and charts.
 # libopenblas0-pthread: makes Debian's torch use OpenBLAS instead of the reference BLAS (30x faster matmuls).
 # chromium: the headless OHIF viewer test (playwright-core drives /usr/bin/chromium; `playwright install` cannot work here).
-PKGS=(python3-torch python3-onnx python3-pytest python3-pil python3-numpy python3-scipy python3-matplotlib libopenblas0-pthread dcmtk dicom3tools orthanc orthanc-dicomweb chromium)
+# python3-pydicom: a second source-frame reader of our SEG; python3-nibabel: reads the NIfTI dataset export back the
+# way MONAI's loaders do.
+PKGS=(python3-torch python3-onnx python3-pytest python3-pil python3-numpy python3-scipy python3-matplotlib libopenblas0-pthread dcmtk dicom3tools orthanc orthanc-dicomweb chromium python3-pydicom python3-nibabel)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

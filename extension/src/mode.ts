@@ -26,7 +26,8 @@ const extensionDependencies: Record<string, string> = {
 };
 
 type Unsubscribe = { unsubscribe(): void };
-type ModeServices = {
+/** The OHIF services the mode calls (checked against @ohif/core in ohif/ohifCoreOracle.test.ts). */
+export type ModeServices = {
   measurementService: { clearMeasurements(): void };
   toolbarService: { register(buttons: unknown[]): void; updateSection(key: string, buttons: unknown): void };
   toolGroupService: ToolGroupHost['toolGroupService'] & { destroy(): void };

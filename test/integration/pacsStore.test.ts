@@ -222,6 +222,16 @@ for (const target of targets) {
       expect(await store.searchInstances(a1.studyUid)).toHaveLength(3);
     });
 
+    it('when series and instances are searched across studies by their UID, then QIDO names their study (and series)', async () => {
+      const [series, ...moreSeries] = await store.searchAllSeries({ SeriesInstanceUID: a3.seriesUid });
+      expect(moreSeries).toEqual([]);
+      expect([valueOf(series, '0020000E'), valueOf(series, '0020000D')]).toEqual([a3.seriesUid, a1.studyUid]);
+      const [instance, ...moreInstances] = await store.searchAllInstances({ SOPInstanceUID: b1.sopUid });
+      expect(moreInstances).toEqual([]);
+      expect([valueOf(instance, '00080018'), valueOf(instance, '0020000E'), valueOf(instance, '0020000D')]).toEqual([b1.sopUid, b1.seriesUid, b1.studyUid]);
+      expect(await store.searchAllSeries({ SeriesInstanceUID: '1.2.3.999' })).toEqual([]);
+    });
+
     it('when an instance is retrieved, then the Part 10 bytes round-trip exactly', async () => {
       const bytes = await store.retrieveInstance(a2.studyUid, a2.seriesUid, a2.sopUid);
       expect(Buffer.from(bytes).equals(Buffer.from(a2.bytes))).toBe(true);

@@ -4,6 +4,7 @@ import { createApp } from '../../server/src/http/createApp.js';
 import { OPENAPI_DOCUMENT } from '../../server/src/http/routes/openApiDocument.js';
 import type { CohortService } from '../../server/src/cohorts/CohortService.js';
 import type { JobService } from '../../server/src/jobs/JobService.js';
+import type { ExportDataset } from '../../server/src/http/routes/datasetZipRoutes.js';
 
 /** Express 5 (router 2) internals: a route layer, or a router mounted at `rawPath`. */
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; rawPath?: string; handle: { stack?: Layer[] } };
@@ -25,6 +26,7 @@ describe('OpenAPI document', () => {
     const app = createApp({
       jobs: {} as JobService, cohorts: {} as CohortService, // building the app does not call the services
       models: [], readiness: async () => ({}), maxBodyBytes: 1024, apiToken: '', logger: pino({ level: 'silent' }),
+      exportDataset: (() => {}) as unknown as ExportDataset, // the /api/v1 routes of the dataset export (the MONAI Label surface is not /api: docs/monai-label.md)
       limits: { maxTextLength: 1, maxBoxes: 1, maxMasks: 1, maxMaskPixels: 1, maxMaskRuns: 1, maxRequestMaskPixels: 1, maxCount: 1, maxSteps: 1, maxCohortSize: 1 },
     });
     const registered = routesOf((app as unknown as { router: { stack: Layer[] } }).router.stack).sort();

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import { loadAnnotationLayouts } from '../cohorts/annotationLayouts.js';
 import { CohortService } from '../cohorts/CohortService.js';
+import type { CohortManifest } from '../cohorts/cohortManifest.js';
 import { CohortStore } from '../cohorts/CohortStore.js';
 import { TEMPLATE_LAYOUTS } from '../cohorts/layouts.js';
 import type { Config } from '../config/loadConfig.js';
+import { exportCohortDataset, type DatasetFile } from '../datasetExport/exportCohortDataset.js';
 import { Outbox } from '../delivery/Outbox.js';
 import { storeSink } from '../delivery/storeSink.js';
 import { JobMetrics } from '../jobs/JobMetrics.js';
@@ -27,6 +29,11 @@ export type JobSystem = {
   cohorts: CohortService;
   /** Layout sources cohorts may use. */
   layouts: ('templates' | 'annotations')[];
+  /**
+   * A cohort's made subjects as a training dataset, file by file, read back from the store (the model's mask labels
+   * as label classes, SEGs held to the mask limits): `chexgen cohort --export` and `GET /api/v1/cohorts/{id}/dataset.zip`.
+   */
+  exportDataset(manifest: CohortManifest): AsyncGenerator<DatasetFile>;
   /** Stops the runner (running jobs go back to the queue), frees the model, closes the database. Safe to call twice. */
   close(): Promise<void>;
 };
@@ -68,8 +75,10 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
     const purge = purgeSegMasksPeriodically(jobStore, config.segMaskRetentionDays, logger);
     let closing: Promise<void> | undefined;
     const [openRunner, openJobStore] = [runner, jobStore];
+    const exportOptions = { store: store.store, classes: jobs.modelClasses.maskLabels, segLimits };
     return {
       store, model, jobs, cohorts, layouts: annotations !== undefined ? ['templates', 'annotations'] : ['templates'],
+      exportDataset: (manifest) => exportCohortDataset(manifest, exportOptions),
       close: () => {
         closing ??= (async () => {
           clearInterval(purge);

@@ -10,9 +10,11 @@ import { startServer } from '../http/startServer.js';
 import { createViewerRouter, type ViewerRouterOptions } from '../http/viewer/createViewerRouter.js';
 import type { JobService } from '../jobs/JobService.js';
 import { listModels } from '../model/modelManifest.js';
+import { monaiLabelRouter } from '../monaiLabel/monaiLabelRouter.js';
 import type { DicomStore } from '../pacs/index.js';
 import { storeReadiness } from '../pacs/storeReadiness.js';
 import { SCHEDULER_NAMES } from '../synthesis/schedulers/index.js';
+import { CHEXGEN_VERSION } from '../version.js';
 import { logCallback } from './logging.js';
 import { openJobSystem, type JobSystemOptions } from './openJobSystem.js';
 
@@ -40,9 +42,9 @@ const SERVE_VIEWER: ViewerRouterOptions = { extensions: ['chexgen-extension.mjs'
 
 /**
  * The composition root of `chexgen serve`: from the config it opens the store (PACS or embedded, chosen once), loads
- * the model, opens the job system, builds every route (API, probes, metrics, DICOMweb, viewer) with the slice of
- * config each needs, and listens on `config.host:config.port`. Refuses, before opening anything, to listen beyond
- * loopback without CHEXGEN_API_TOKEN.
+ * the model, opens the job system, builds every route (API with the dataset export, probes, metrics, DICOMweb, MONAI
+ * Label, viewer) with the slice of config each needs, and listens on `config.host:config.port`. Refuses, before
+ * opening anything, to listen beyond loopback without CHEXGEN_API_TOKEN.
  */
 export async function startChexgenServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<ServerHandle> {
   if (!isLoopbackHost(config.host) && config.apiToken === '') {
@@ -63,26 +65,31 @@ export async function startChexgenServer(config: Config, logger: Logger, options
       logger.info({ dicomWeb: store.description }, 'DICOMweb at /dicom-web');
     }
     const checkStore = storeReadiness(store.store, store.description, store.kind === 'pacs');
+    const limits = {
+      maxTextLength: config.maxTextLength, maxBoxes: config.maxBoxes, maxMasks: config.maxMasks, maxMaskPixels: config.maxMaskPixels,
+      maxMaskRuns: config.maxMaskRuns, maxRequestMaskPixels: config.maxRequestMaskPixels,
+      maxCount: config.maxCount, maxSteps: config.maxSteps, maxCohortSize: config.maxCohortSize,
+    };
+    const models = modelSummaries(listed, model.manifest.name, { samplers: SCHEDULER_NAMES, findings: COHORT_FINDING_NAMES, layouts: system.layouts });
     const app = createApp({
-      jobs, cohorts, logger,
-      limits: {
-        maxTextLength: config.maxTextLength, maxBoxes: config.maxBoxes, maxMasks: config.maxMasks, maxMaskPixels: config.maxMaskPixels,
-        maxMaskRuns: config.maxMaskRuns, maxRequestMaskPixels: config.maxRequestMaskPixels,
-        maxCount: config.maxCount, maxSteps: config.maxSteps, maxCohortSize: config.maxCohortSize,
-      },
+      jobs, cohorts, logger, limits, models,
       maxBodyBytes: config.maxBodyBytes, apiToken: config.apiToken, allowedHosts: config.allowedHosts, maxEventStreams: config.maxEventStreams,
       signIn: { sessionTtlSeconds: config.sessionTtlSeconds, cookieSecure: config.cookieSecure, attemptsPerMinute: config.loginAttemptsPerMinute },
       sseHeartbeatMs: options.sseHeartbeatMs,
-      models: modelSummaries(listed, model.manifest.name, { samplers: SCHEDULER_NAMES, findings: COHORT_FINDING_NAMES, layouts: system.layouts }),
       readiness: async () => ({
         model: { ok: true, detail: `${model.manifest.name} ${model.manifest.version} on ${model.runtime.executionProvider}` },
         store: await checkStore(),
         database: jobs.databaseCheck(),
         runner: { ok: jobs.accepting },
       }),
+      exportDataset: system.exportDataset,
       mounts: {
         ...(dicomWeb !== undefined ? { dicomWeb: dicomWeb.dicomWeb, wado: dicomWeb.wado } : {}),
         ...(options.viewer !== false ? { viewer: createViewerRouter(options.viewer ?? SERVE_VIEWER) } : {}),
+        monaiLabel: (auth) => monaiLabelRouter({
+          jobs, store: store.store, models, limits, maxBodyBytes: config.maxBodyBytes, version: CHEXGEN_VERSION, logger,
+          timeoutSeconds: config.monaiLabelTimeoutSeconds, allowedOrigins: config.monaiLabelOrigins,
+        }, auth),
       },
     });
     const listening = await startServer(app, { host: config.host, port: config.port, maxConnections: config.maxConnections });

@@ -35,6 +35,8 @@ export const CONFIG_KEYS = {
   logLevel: { env: 'CHEXGEN_LOG_LEVEL', default: 'info', doc: 'server log level: debug, info, warn, error' },
   maxConnections: { env: 'CHEXGEN_MAX_CONNECTIONS', default: '256', doc: 'most open TCP connections of `chexgen serve` (event streams and keep-alive ones included); more are closed at once' },
   maxEventStreams: { env: 'CHEXGEN_MAX_EVENT_STREAMS', default: '64', doc: 'most open server-sent event streams (/syntheses/{id}/events, /cohorts/{id}/events) together; more get 429 TOO_MANY_REQUESTS' },
+  monaiLabelTimeoutSeconds: { env: 'CHEXGEN_MONAI_LABEL_TIMEOUT_S', default: '300', doc: 'longest a MONAI Label `POST /monai-label/infer/{model}` waits for its synthesis job; then 504 with the job id (the job goes on: GET /api/v1/syntheses/{id})' },
+  monaiLabelOrigins: { env: 'CHEXGEN_MONAI_LABEL_ORIGINS', default: '', doc: 'origins (`scheme://host:port`, comma-separated) whose web pages may call /monai-label/ (CORS), e.g. a separate OHIF with MONAI Label\'s plugin at `http://viewer.lan:3000`; other cross-origin browser requests get 403' },
   concurrency: { env: 'CHEXGEN_CONCURRENCY', default: '1', doc: 'synthesis jobs run at the same time (they share the one loaded model)' },
   maxQueuedJobs: { env: 'CHEXGEN_MAX_QUEUED_JOBS', default: '1000', doc: 'queued jobs beyond which new submissions get 503 UNAVAILABLE' },
   jobMaxAttempts: { env: 'CHEXGEN_JOB_MAX_ATTEMPTS', default: '3', doc: 'a job found interrupted by a crash after this many starts is marked failed instead of queued again' },
@@ -86,6 +88,11 @@ const schema = z.object({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   maxConnections: z.coerce.number().int().min(4).max(1_000_000),
   maxEventStreams: z.coerce.number().int().min(1).max(100_000),
+  monaiLabelTimeoutSeconds: z.coerce.number().int().min(1).max(24 * 3600),
+  monaiLabelOrigins: z
+    .string()
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[A-Za-z0-9.:[\]-]{1,260}$/, 'origins like http://viewer.lan:3000 (scheme, host, port; no path), comma-separated'))),
   concurrency: z.coerce.number().int().min(1).max(64),
   maxQueuedJobs: z.coerce.number().int().min(1),
   jobMaxAttempts: z.coerce.number().int().min(1).max(100),
@@ -137,6 +144,10 @@ export type Config = {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   maxConnections: number;
   maxEventStreams: number;
+  /** Longest wait of a MONAI Label infer for its job, in seconds. */
+  monaiLabelTimeoutSeconds: number;
+  /** Origins allowed to call /monai-label/ from a browser. */
+  monaiLabelOrigins: string[];
   concurrency: number;
   maxQueuedJobs: number;
   jobMaxAttempts: number;

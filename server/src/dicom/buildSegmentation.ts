@@ -73,6 +73,10 @@ export function buildSegmentation(
   const bits = new Uint8Array(frameSize * masks.length); // [frame = segment, row, column]
   masks.forEach((mask, i) => bits.set(resampleMask(mask, image.rows, image.columns), i * frameSize));
   const sourceImage = { ReferencedSOPClassUID: image.SOPClassUID, ReferencedSOPInstanceUID: image.SOPInstanceUID };
+  // Source-frame readers (highdicom's get_pixels_by_source_instance, and the like) find a segment's pixels through
+  // this per-frame reference and use only frames that say their pixels lie where the source's do: without
+  // SpatialLocationsPreserved YES they find nothing. No ReferencedFrameNumber: the source image has one frame.
+  const derivedFrom = { ...sourceImage, SpatialLocationsPreserved: 'YES', PurposeOfReferenceCodeSequence: [{ ...CODES.sourceImage }] };
 
   const dataset: NaturalizedDataset = {
     SpecificCharacterSet: 'ISO_IR 192',
@@ -141,7 +145,7 @@ export function buildSegmentation(
     PerFrameFunctionalGroupsSequence: labels.map((_, i) => ({
       DerivationImageSequence: [
         {
-          SourceImageSequence: [{ ...sourceImage, PurposeOfReferenceCodeSequence: [{ ...CODES.sourceImage }] }],
+          SourceImageSequence: [{ ...derivedFrom }],
           DerivationCodeSequence: [{ ...CODES.segmentation }],
         },
       ],

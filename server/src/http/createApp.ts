@@ -10,13 +10,14 @@ import { RateLimiter } from './RateLimiter.js';
 import { isAuthorized, requireApiToken, type Auth } from './requireApiToken.js';
 import { SessionStore } from './SessionStore.js';
 import { apiRoutes } from './routes/apiRoutes.js';
+import { datasetZipRoutes, type ExportDataset } from './routes/datasetZipRoutes.js';
 import { healthRoutes, type Readiness } from './routes/healthRoutes.js';
 import { metricsRoutes } from './routes/metricsRoutes.js';
 import type { ModelSummary } from './routes/modelsRoutes.js';
 import type { CohortLimits } from '../cohorts/cohortRequest.js';
 import type { RequestLimits } from '../synthesis/synthesisRequest.js';
 
-/** What the app serves. `mounts` are built elsewhere (viewer, DICOMweb proxy) and only placed here. */
+/** What the app serves. `mounts` are built elsewhere (viewer, DICOMweb proxy, MONAI Label) and only placed here. */
 export type AppDeps = {
   jobs: JobService;
   cohorts: CohortService;
@@ -35,6 +36,11 @@ export type AppDeps = {
   signIn?: { sessionTtlSeconds: number; cookieSecure: CookieSecurity; attemptsPerMinute: number };
   logger: Logger;
   sseHeartbeatMs?: number;
+  /**
+   * `GET /api/v1/cohorts/{id}/dataset.zip`: a cohort as a training dataset, file by file (server/src/datasetExport/,
+   * bound to the store by the composition root); absent: not served.
+   */
+  exportDataset?: ExportDataset;
   mounts?: {
     /** `/dicom-web`: the DICOMweb reverse proxy to the PACS, or the embedded store (server/src/http/dicomWebProxy.ts). */
     dicomWeb?: RequestHandler;
@@ -42,6 +48,11 @@ export type AppDeps = {
     wado?: RequestHandler;
     /** `/` and `/plugins/`: the OHIF viewer and our extension bundles (server/src/http/viewer/). */
     viewer?: RequestHandler;
+    /**
+     * `/monai-label`: the MONAI-Label-compatible surface (server/src/monaiLabel/). Built from the app's auth state
+     * (token and sign-in sessions), because it authenticates itself: CORS preflights and `/auth/` come before the token.
+     */
+    monaiLabel?: (auth: Auth) => RequestHandler;
   };
 };
 
@@ -73,6 +84,13 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/api/v1', auth, express.json({ limit: deps.maxBodyBytes }),
     apiRoutes({ jobs: deps.jobs, cohorts: deps.cohorts, limits: deps.limits, models: deps.models, sseHeartbeatMs: deps.sseHeartbeatMs, logger: deps.logger, maxEventStreams: deps.maxEventStreams }));
+  if (deps.exportDataset !== undefined) app.use('/api/v1', auth, datasetZipRoutes(deps.cohorts, deps.exportDataset, deps.logger));
+  // ---- MOUNT POINT: MONAI Label clients (/monai-label) -------------------------------------------------------------
+  // Built by server/src/monaiLabel/ and passed in deps.mounts, given the auth state: it runs its own CORS and Origin
+  // check, answers /auth/ and preflights, then requires the token (or a session) like the API; it parses its own
+  // multipart bodies.
+  if (deps.mounts?.monaiLabel !== undefined) app.use('/monai-label', deps.mounts.monaiLabel(authState));
+  // -----------------------------------------------------------------------------------------------------------------
   app.use('/api', notFoundHandler());
   app.use('/metrics', auth);
   app.use(metricsRoutes(deps.jobs));

@@ -43,6 +43,10 @@ export interface DicomStore {
   searchSeries(studyUid: string, query?: QidoQuery): Promise<DicomJsonDataset[]>;
   /** QIDO-RS `/studies/{study}/instances` or `/studies/{study}/series/{series}/instances`. */
   searchInstances(studyUid: string, seriesUid?: string, query?: QidoQuery): Promise<DicomJsonDataset[]>;
+  /** QIDO-RS `/series` across all studies (e.g. to find the study of a SeriesInstanceUID). */
+  searchAllSeries(query?: QidoQuery): Promise<DicomJsonDataset[]>;
+  /** QIDO-RS `/instances` across all studies (e.g. to find the study and series of a SOPInstanceUID). */
+  searchAllInstances(query?: QidoQuery): Promise<DicomJsonDataset[]>;
   /** WADO-RS instance: the Part 10 bytes. */
   retrieveInstance(studyUid: string, seriesUid: string, sopInstanceUid: string): Promise<Uint8Array>;
   /** WADO-RS metadata of a study or one of its series: one DICOM JSON dataset per instance. */

@@ -91,6 +91,14 @@ export class DicomWebClient implements DicomStore {
     return this.getJson(`/studies/${assertDicomUid(studyUid, 'studyUid')}${series}/instances${queryString(query)}`);
   }
 
+  searchAllSeries(query?: QidoQuery): Promise<DicomJsonDataset[]> {
+    return this.getJson(`/series${queryString(query)}`);
+  }
+
+  searchAllInstances(query?: QidoQuery): Promise<DicomJsonDataset[]> {
+    return this.getJson(`/instances${queryString(query)}`);
+  }
+
   async retrieveInstance(studyUid: string, seriesUid: string, sopInstanceUid: string): Promise<Uint8Array> {
     const path = instancePath(studyUid, seriesUid, sopInstanceUid);
     const parts = await this.getMultipart(path, 'multipart/related; type="application/dicom"; transfer-syntax=*');

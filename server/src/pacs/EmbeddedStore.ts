@@ -174,6 +174,23 @@ export class EmbeddedStore implements DicomStore {
     return applyQidoFilter(results, parseQidoQuery(query));
   }
 
+  async searchAllSeries(query?: QidoQuery): Promise<DicomJsonDataset[]> {
+    const results = [...this.studies.values()].flatMap((seriesMap) =>
+      [...seriesMap.values()].map((sops) => ({
+        ...pickAttributes([...sops.values()][0].header, [...QIDO_SERIES_TAGS, TAG.StudyInstanceUID]),
+        [TAG.NumberOfSeriesRelatedInstances]: { vr: 'IS', Value: [sops.size] },
+      })),
+    );
+    return applyQidoFilter(results, parseQidoQuery(query));
+  }
+
+  async searchAllInstances(query?: QidoQuery): Promise<DicomJsonDataset[]> {
+    const results = [...this.studies.values()].flatMap((seriesMap) =>
+      [...seriesMap.values()].flatMap((sops) => [...sops.values()].map((instance) => pickAttributes(instance.header, [...QIDO_INSTANCE_TAGS, TAG.StudyInstanceUID, TAG.SeriesInstanceUID]))),
+    );
+    return applyQidoFilter(results, parseQidoQuery(query));
+  }
+
   async retrieveInstance(studyUid: string, seriesUid: string, sopInstanceUid: string): Promise<Uint8Array> {
     return this.readInstanceFile(this.findInstance(studyUid, seriesUid, sopInstanceUid));
   }

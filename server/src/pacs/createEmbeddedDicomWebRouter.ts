@@ -82,7 +82,9 @@ function parseRoute(req: IncomingMessage, mountPath: string): Route | undefined 
     path = path.slice(mountPath.length);
   }
   const segments = path.split('/').filter((segment) => segment !== '');
-  if (segments[0] !== 'studies' || (method !== 'GET' && method !== 'POST')) return undefined;
+  // QIDO across all studies (`/series`, `/instances`, GET only) or anything under `/studies`
+  const allStudies = segments.length === 1 && (segments[0] === 'series' || segments[0] === 'instances') && method === 'GET';
+  if ((segments[0] !== 'studies' && !allStudies) || (method !== 'GET' && method !== 'POST')) return undefined;
   const expressBase = (req as IncomingMessage & { baseUrl?: string }).baseUrl ?? '';
   const forwarded = String(req.headers['x-forwarded-proto'] ?? '')
     .split(',')[0]
@@ -121,6 +123,10 @@ async function handle(
   switch (shape) {
     case 'studies':
       return sendJson(res, 200, await store.searchStudies(query), DICOM_JSON);
+    case 'series':
+      return sendJson(res, 200, await store.searchAllSeries(query), DICOM_JSON);
+    case 'instances':
+      return sendJson(res, 200, await store.searchAllInstances(query), DICOM_JSON);
     case 'studies/{id}/series':
       return sendJson(res, 200, await store.searchSeries(studyUid, query), DICOM_JSON);
     case 'studies/{id}/instances':

@@ -4,6 +4,7 @@ import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cohortManifestCsv } from '../../cohorts/cohortManifest.js';
 import { parseCohortRequest } from '../../cohorts/cohortRequest.js';
+import { writeDatasetFolder } from '../../datasetExport/writeDatasetFolder.js';
 import type { Cohort } from '../../cohorts/cohortTypes.js';
 import { createCliLogger } from '../../composition/logging.js';
 import { openJobSystem, type JobSystem } from '../../composition/openJobSystem.js';
@@ -14,7 +15,7 @@ import { isFinal } from '../../jobs/jobTypes.js';
 type Options = {
   size?: number; seed?: number; sex?: Record<string, number>; ageBands?: Record<string, number>; view?: Record<string, number>;
   finding: Record<string, number>; layout?: string; steps?: number; guidance?: number; sampler?: string;
-  out?: string; pacs?: string; resume?: string; sheet: boolean; json: boolean; logLevel: string;
+  out?: string; pacs?: string; resume?: string; sheet: boolean; json: boolean; logLevel: string; export?: string;
 };
 
 const integer = (value: string): number => {
@@ -69,6 +70,7 @@ export function cohortCommand(): Command {
     .option('--sampler <name>', 'dpmpp-2m (default), euler or ddim')
     .option('--pacs <url>', 'store the studies in this PACS (default: CHEXGEN_PACS_URL, else the embedded store in CHEXGEN_DATA_DIR)')
     .option('--out <dir>', 'where manifest.json and manifest.csv go (default: ./cohort-<id>)')
+    .option('--export <dir>', 'also write the cohort as a training dataset: NIfTI + PNG images and label maps, a MONAI datalist (dataset.json), MONAI Label\'s local datastore layout (docs/datasets.md)')
     .option('--resume <id>', 'finish a cohort an earlier run left (the other options are then ignored)')
     .option('--no-sheet', 'do not write contact-sheet.png (a picture of every subject with its labels)')
     .option('--json', 'print the cohort as JSON at the end instead of a summary', false)
@@ -77,6 +79,7 @@ export function cohortCommand(): Command {
 Examples:
   chexgen cohort --size 200 --seed 7 --view PA=3,AP=1 --finding nodule=0.3 --finding cardiomegaly=0.2
   chexgen cohort --resume 9d7c0d1e-...            # after Ctrl-C or a crash
+  chexgen cohort --size 20 --seed 7 --export ds/  # and write it as a training dataset (NIfTI, PNG, MONAI datalist)
 Findings: see GET /api/v1/models "findings" or docs/api.md. Runs on CHEXGEN_DATA_DIR: stop a server on the same folder first.
 `)
     .action(async (opts: Options) => {
@@ -107,7 +110,13 @@ Findings: see GET /api/v1/models "findings" or docs/api.md. Runs on CHEXGEN_DATA
         await writeFile(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
         await writeFile(join(out, 'manifest.csv'), cohortManifestCsv(manifest));
         if (opts.sheet && cohort.progress.done > 0) await writeFile(join(out, 'contact-sheet.png'), await system.cohorts.contactSheet(cohortId).png());
-        if (opts.json) process.stdout.write(`${JSON.stringify({ ...manifest.cohort, manifestDir: out })}\n`);
+        // a dataset of the subjects made so far; `--resume <id> --export <dir>` exports a cohort made earlier
+        const datasetDir = opts.export === undefined || cohort.progress.done === 0 ? undefined : resolve(opts.export);
+        if (datasetDir !== undefined) {
+          const files = await writeDatasetFolder(system.exportDataset(manifest), datasetDir);
+          process.stderr.write(`dataset: ${files} files in ${datasetDir} (dataset.json, datastore_v2.json)\n`);
+        }
+        if (opts.json) process.stdout.write(`${JSON.stringify({ ...manifest.cohort, manifestDir: out, ...(datasetDir !== undefined ? { datasetDir } : {}) })}\n`);
         else process.stdout.write(`cohort ${cohortId} ${cohort.status}: ${cohort.progress.done} made, ${cohort.progress.failed} failed, ${cohort.progress.canceled} canceled; manifest in ${out}\n`);
         if (!isFinal(cohort.status)) {
           throw new ChexgenError('UNAVAILABLE', `interrupted with ${cohort.progress.total - cohort.progress.done - cohort.progress.failed} subjects to go: finish with \`chexgen cohort --resume ${cohortId}\``);

@@ -28,6 +28,7 @@ export function cohortView(cohort: Cohort) {
     progress: cohort.progress,
     manifest: { json: `${base}/manifest.json`, csv: `${base}/manifest.csv` },
     contactSheet: `${base}/contact-sheet.png`,
+    dataset: `${base}/dataset.zip`,
     request: cohort.request,
     idempotencyKey: cohort.idempotencyKey,
     cancelRequested: cohort.cancelRequested,

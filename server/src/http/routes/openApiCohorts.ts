@@ -75,6 +75,17 @@ export const COHORT_PATHS = {
       },
     },
   },
+  '/api/v1/cohorts/{id}/dataset.zip': {
+    get: {
+      operationId: 'getCohortDataset',
+      summary: 'The subjects made so far as a training dataset (docs/datasets.md): NIfTI and PNG images and label maps, a MONAI datalist (dataset.json), MONAI Label\'s local datastore layout and index, the manifest; streamed as a zip',
+      parameters: [idParam],
+      responses: {
+        '200': { description: 'Zip', content: { 'application/zip': { schema: { type: 'string', contentEncoding: 'binary' } } } },
+        '404': errorResponse('NOT_FOUND (also while no image is made)'),
+      },
+    },
+  },
   '/api/v1/cohorts/{id}/manifest.csv': {
     get: {
       operationId: 'getCohortManifestCsv',
@@ -116,7 +127,7 @@ export const COHORT_SCHEMAS = {
     type: 'object',
     properties: {
       id: { type: 'string', format: 'uuid' }, status: ref('JobStatus'), size: { type: 'integer' }, seed: { type: 'integer' }, progress: ref('CohortProgress'),
-      manifest: { type: 'object', properties: { json: { type: 'string' }, csv: { type: 'string' } } }, contactSheet: { type: 'string' },
+      manifest: { type: 'object', properties: { json: { type: 'string' }, csv: { type: 'string' } } }, contactSheet: { type: 'string' }, dataset: { type: 'string' },
       request: { type: 'object' }, idempotencyKey: { type: ['string', 'null'] }, cancelRequested: { type: 'boolean' },
       createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' },
     },

@@ -1,0 +1,5 @@
+/** Vite's `?raw` imports: the file's text (vitest resolves them like Vite does). */
+declare module '*?raw' {
+  const text: string;
+  export default text;
+}
