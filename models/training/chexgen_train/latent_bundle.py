@@ -42,10 +42,15 @@ def encode(vae, images: np.ndarray, batch: int = 32) -> np.ndarray:
     return np.concatenate(out)
 
 
-def build_bundle(pack_path: str, model_dir: str, out_dir: str) -> Dict:
+def build_bundle(pack_path: str, model_dir: str, out_dir: str, limit: int = 0) -> Dict:
+    """limit: only the first N images (smoke tests of the GPU script on the CPU)."""
     t0 = time.time()
     manifest, cfg, tok, vae, text, dit = load_modules(model_dir)
     pack = load_pack(pack_path)
+    if limit:
+        n = pack["images"].shape[0]
+        pack = {k: (v[:limit] if isinstance(v, np.ndarray) and v.shape[:1] == (n,) else v) for k, v in pack.items()}
+        pack["meta"] = {**pack["meta"], "ids": pack["meta"]["ids"][:limit]}
     if pack["tokenizer"] != tok.to_json():
         raise SystemExit(f"{pack_path}: its tokenizer is not {manifest['name']}'s; rebuild the pack from the same data")
     latents = encode(vae, pack["images"])
@@ -90,9 +95,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--from", dest="source", default="cxr256-gpu-v1.1", help="model folder under models/ to continue")
     ap.add_argument("--pack", default=os.path.join(ROOT, "models", "training", ".cache", "pack-256.npz"))
     ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--limit", type=int, default=0, help="only the first N images (smoke tests)")
     return ap.parse_args(argv)
 
 
 if __name__ == "__main__":
     a = parse_args(sys.argv[1:])
-    build_bundle(a.pack, os.path.join(ROOT, "models", a.source), a.out)
+    build_bundle(a.pack, os.path.join(ROOT, "models", a.source), a.out, a.limit)

@@ -197,7 +197,7 @@ def train_dit(text, dit, lat_mean, lat_std, pack_t, cfg: TrainConfig, device, se
     running = torch.zeros((), device=device)
 
     def validate() -> None:
-        if val is None:
+        if val is None or (val_curve and val_curve[-1]["step"] == step):
             return
         live = val.loss(text, dit, device)
         ema.swap()
@@ -215,6 +215,7 @@ def train_dit(text, dit, lat_mean, lat_std, pack_t, cfg: TrainConfig, device, se
         ema.swap()
 
     validate()
+    start = last_val = last_ckpt = time.time()  # the budget is for training; the first validation is not in it
     while time.time() - start < seconds and step < cfg.dit_max_steps:
         b = cfg.dit_batch
         idx = pool[torch.randint(0, len(pool), (b,), device=device)]
