@@ -101,4 +101,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 if __name__ == "__main__":
     a = parse_args(sys.argv[1:])
+    if not os.path.exists(a.pack):  # the same pack model:train builds, with the pseudo-label masks when present
+        from .config import preset
+        from .pack import build_pack
+        from .paths import DEFAULT_DATA
+
+        pseudo = os.path.join(ROOT, "models", "training", ".cache", "pseudo-masks.npz")
+        log(f"packing the train split of {DEFAULT_DATA} -> {a.pack}")
+        build_pack(DEFAULT_DATA, os.path.join(DEFAULT_DATA, "reports", "iu_reports.csv"), preset("gpu"), a.pack,
+                   pseudo_masks=pseudo if os.path.exists(pseudo) else None)
     build_bundle(a.pack, os.path.join(ROOT, "models", a.source), a.out, a.limit)
