@@ -21,6 +21,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--model", help="model folder name under models/ (every command but compare)")
     ap.add_argument("--models", nargs="+", help="compare: model folder names")
     ap.add_argument("--figure", default=None, help="compare: write the spectra chart here")
+    ap.add_argument("--samples", default=None, help="compare: write a side-by-side sheet of the same plan images here")
     ap.add_argument("--data", default=DEFAULT_DATA, help="dataset folder with manifest.csv (default: %(default)s)")
     ap.add_argument("--cache", default=None, help="cache folder (default: models/training/.cache/eval/MODEL)")
     ap.add_argument("--nets", default=None, help="reference network cache (default: models/training/.cache/eval/nets)")
@@ -50,7 +51,7 @@ def main(args: argparse.Namespace) -> None:
     if args.command == "compare":
         from .compare import compare
 
-        compare(args.models, args.figure)
+        compare(args.models, args.figure, args.samples, args.data)
         return
     if args.command in ("plan", "sweep-plan"):
         from .plan import write_plan, write_sweep_plan

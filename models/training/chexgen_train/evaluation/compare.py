@@ -149,9 +149,33 @@ def spectrum_comparison(models: List[str], path: str) -> str:
     return path
 
 
-def compare(models: List[str], figure: Optional[str]) -> str:
+def side_by_side(models: List[str], path: str, data_dir: str, per_kind: int = 4) -> str:
+    """Same plan images (same seed and conditions) from each model's evaluation cache, one row per model, under the
+    real eval image where it may be shown (NIH): text-only prompts first, then mask-guided ones."""
+    from . import figures
+    from .images import load_generated, load_png01
+
+    caches = {m: {e["id"]: e for e in load_generated(os.path.join(ROOT, "models", "training", ".cache", "eval", m))}
+              for m in models}
+    common = [e for i, e in caches[models[0]].items() if e["group"] == "fid" and all(i in c for c in caches.values())]
+    text_only = [e for e in common if not e["masks"] and not e["boxes"] and figures.may_show(e["record"])][:per_kind]
+    masked = [e for e in common if e["masks"]][:per_kind]
+    chosen = text_only + masked
+    from ..data import read_manifest
+    real = {r.id: r for r in read_manifest(data_dir, "eval")}
+    rows = [[figures._tile(load_png01(real[e["record"]].file)) if figures.may_show(e["record"]) else None
+             for e in chosen]]
+    rows += [[figures._tile(caches[m][e["id"]]["image"]) for e in chosen] for m in models]
+    captions = [[(", ".join(e["findings"]) or "-")[:18] + (" +masks" if e["masks"] else "") for e in chosen]]
+    captions += [[f"seed {e['seed']}" for e in chosen] for _ in models]
+    return figures._save(figures._sheet(rows, ["real (eval)"] + models, captions, label_w=130), path)
+
+
+def compare(models: List[str], figure: Optional[str], samples: Optional[str] = None, data_dir: str = "") -> str:
     table = comparison_table(models)
     print(table)
     if figure:
         print(f"\nwrote {spectrum_comparison(models, figure)}")
+    if samples:
+        print(f"wrote {side_by_side(models, samples, data_dir)}")
     return table
