@@ -123,3 +123,16 @@ def test_when_the_sweep_is_scored_then_the_least_detected_setting_that_keeps_con
     chosen = choose(rows)
     assert (chosen["text"], chosen["spatial"]) == (1.5, 2.5)
     assert (1.5, 1.5) not in chosen["qualifying"] and (2.5, 2.5) in chosen["not_distinguishable_from_winner"]
+
+
+def test_collapse_summary_counts_unlearned_runs_and_drops_their_seeds_from_the_primary():
+    from chexgen_train.evaluation.downstream import collapse_summary
+    per_seed = {"augmented": {"10": [0.93, 0.63, 0.94, 0.92], "5": [0.62, 0.9, 0.9, 0.9]},
+                "synthetic": {"10": [0.94, 0.95, 0.62, 0.93], "5": [0.9, 0.9, 0.9, 0.9]}}
+    s = collapse_summary(per_seed)
+    assert s["collapsed_runs"]["by_arm"]["augmented"] == {"10": 1, "5": 1}
+    assert s["collapsed_runs"]["total"] == {"augmented": 2, "synthetic": 1}
+    assert s["collapsed_runs"]["runs_per_arm"] == 8
+    kept = s["primary_without_collapsed"]
+    assert kept["seeds_kept"] == 2  # seeds 1 and 2 had a collapsed arm
+    assert abs(kept["value"] - ((0.94 - 0.93) + (0.93 - 0.92)) / 2) < 1e-9

@@ -28,6 +28,22 @@ def _get(*path: str) -> Getter:
     return get
 
 
+def _downstream(key: str) -> Getter:
+    """Downstream figures derived from the per-seed Dice (older evaluation.json files lack them)."""
+    def get(m: Dict) -> Optional[Dict]:
+        d = m.get("downstream")
+        if not isinstance(d, dict) or "arms" not in d:
+            return None
+        from .downstream import collapse_summary
+        summary = collapse_summary({a: {n: v["per_seed"] for n, v in by_n.items()} for a, by_n in d["arms"].items()})
+        if key == "primary_without_collapsed":
+            return summary[key]
+        c = summary["collapsed_runs"]
+        arm = key.split(":")[1]
+        return {"value": c["total"].get(arm, 0), "ci": None, "of": c["runs_per_arm"]}
+    return get
+
+
 def _abs_log2(get: Getter) -> Getter:
     """Distance of a ratio from 1 on a log scale (both directions are faults)."""
     def wrapped(m: Dict) -> Optional[Dict]:
@@ -67,6 +83,9 @@ ROWS: List[Tuple[str, Getter, int]] = [
     ("diversity MS-SSIM (lower = more diverse)", _get("diversity_msssim"), -1),
     ("SSIM to the source image (train copies)", _get("memorization_train_copy", "ssim_to_source"), -1),
     ("downstream primary: Dice gain @10 real", _get("downstream", "primary"), +1),
+    ("  same, seeds with a collapsed run left out", _downstream("primary_without_collapsed"), +1),
+    *[(f"  downstream runs with a structure unlearned: {a}", _downstream(f"collapsed:{a}"), 0)
+      for a in ("augmented", "synthetic", "pretrained")],
     ("VAE PSNR on eval images, dB", _get("vae_psnr_eval"), +1),
 ]
 
@@ -76,6 +95,8 @@ def _fmt(v: Optional[Dict]) -> str:
         return "-"
     shown = v.get("ratio", v["value"])
     text = f"{shown:.3g}"
+    if "of" in v:
+        return f"{shown} of {v['of']}"
     if "ratio" in v:
         return text
     ci = v.get("ci")
