@@ -49,7 +49,7 @@ describe.skipIf(skip)('signing in to a token-protected server (headless Chromium
     await page.goto(`${stack.origin}/chexgen?StudyInstanceUIDs=${SOURCE_STUDY_UID}`);
     await page.locator('[data-cy="chexgen-panel"]').waitFor({ timeout: 90_000 });
     await page.locator('canvas.cornerstone-canvas').first().waitFor({ timeout: 90_000 });
-    await page.getByText(/cxr256-gpu-v1 \d/).waitFor({ timeout: 30_000 }); // the panel read GET /api/v1/models
+    await page.getByText(/cxr256-gpu-v1\.1 \d/).waitFor({ timeout: 30_000 }); // the panel read GET /api/v1/models
     const statuses = await page.evaluate(async () => ({
       models: (await fetch('/api/v1/models')).status,
       studies: (await fetch('/dicom-web/studies')).status,

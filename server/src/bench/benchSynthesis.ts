@@ -213,7 +213,7 @@ function buildBenchProgram(): Command {
   return new Command('bench:synthesis')
     .description('time one guided 256 px image and compare it with the FLOP floor and PyTorch (see docs/performance.md)')
     .option('--json', 'print only the JSON line on stdout (progress stays on stderr)', false)
-    .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1)')
+    .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1.1)')
     .option('--steps <n>', 'sampling steps', intArg('--steps', 1, 200), 20)
     .option('--threads <n>', 'onnxruntime intra-op threads, also used for PyTorch (default: CHEXGEN_THREADS; 0 = one per core)', intArg('--threads', 0, 256))
     .option('--repeat <n>', 'timed images after the warm-up (the median is reported)', intArg('--repeat', 1, 100), 3)

@@ -6,7 +6,7 @@ import { CONFIG_KEYS, loadConfig } from './loadConfig.js';
 describe('loadConfig', () => {
   it('when nothing is set, then defaults apply: cpu, embedded store, no spinning', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ model: 'cxr256-gpu-v1', executionProviders: ['cpu'], threads: 0, spinning: false, pacsUrl: '' });
+    expect(c).toMatchObject({ model: 'cxr256-gpu-v1.1', executionProviders: ['cpu'], threads: 0, spinning: false, pacsUrl: '' });
   });
 
   it('when variables and overrides are set, then overrides win and values are parsed', () => {

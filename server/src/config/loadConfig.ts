@@ -16,7 +16,7 @@ export const EXECUTION_PROVIDER_NAMES = ['cpu', 'cuda'] as const;
 /** Every setting, its environment variable, default and meaning. docs/configuration.md is written from this. */
 export const CONFIG_KEYS = {
   modelsDir: { env: 'CHEXGEN_MODELS_DIR', default: resolve(REPO_ROOT, 'models'), doc: 'folder holding model folders' },
-  model: { env: 'CHEXGEN_MODEL', default: 'cxr256-gpu-v1', doc: 'default model name' },
+  model: { env: 'CHEXGEN_MODEL', default: 'cxr256-gpu-v1.1', doc: 'default model name' },
   executionProviders: { env: 'CHEXGEN_EP', default: 'cpu', doc: 'onnxruntime execution providers to try in order, comma-separated (cpu, cuda); cpu is always the fallback' },
   threads: { env: 'CHEXGEN_THREADS', default: '0', doc: 'onnxruntime intra-op threads (0 = one per core)' },
   dataDir: { env: 'CHEXGEN_DATA_DIR', default: resolve(REPO_ROOT, 'data'), doc: 'the job database (jobs.sqlite), the embedded DICOM store, the outbox and the previews live here' },

@@ -76,7 +76,7 @@ async function run(opts: Options): Promise<void> {
 export function buildEvaluateProgram(): Command {
   return new Command('model:eval')
     .description('evaluate a released model as it ships: generate with the product engine, then compute the metrics of docs/model-card.md')
-    .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1)')
+    .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1.1)')
     .option('--count <n>', 'images conditioned on the eval split', intArg('--count', 1), 400)
     .option('--train-copy-count <n>', "images generated from train records' own conditions (memorisation probe)", intArg('--train-copy-count', 0), 100)
     .option('--steps <n>', 'sampling steps (default: the model default)', intArg('--steps', 1))

@@ -15,7 +15,7 @@ export function serveCommand(): Command {
     .option('--port <n>', 'TCP port (default: PORT or 8080; 0 = any free port)')
     .option('--host <address>', 'listen address (default: HOST or 127.0.0.1; anything else needs CHEXGEN_API_TOKEN)')
     .option('--data-dir <dir>', 'job database, embedded store, outbox and previews (default: CHEXGEN_DATA_DIR or data/)')
-    .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1)')
+    .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1.1)')
     .option('--concurrency <n>', 'jobs run at the same time (default: CHEXGEN_CONCURRENCY or 1)')
     .option('--log-level <level>', 'debug, info, warn, error (default: CHEXGEN_LOG_LEVEL or info)')
     .addHelpText('after', '\nEvery setting and its environment variable: docs/configuration.md. The API: docs/api.md.\n')

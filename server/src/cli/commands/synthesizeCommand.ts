@@ -188,7 +188,7 @@ export function synthesizeCommand(): Command {
     .option('--guidance <g>', 'text guidance scale (default: the model default, 2.5)', floatArg('--guidance'))
     .option('--spatial-guidance <g>', 'mask/box guidance scale (default: same as --guidance)', floatArg('--spatial-guidance'))
     .addOption(new Option('--sampler <name>', 'sampler').choices([...SCHEDULER_NAMES]).default('dpmpp-2m'))
-    .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1)')
+    .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1.1)')
     .option('--size <WxH>', 'resample the output to this size (Lanczos-3; recorded)', sizeArg)
     .requiredOption('--out <dir>', 'output folder (created if missing)')
     .addOption(new Option('--format <format>', 'png: 16-bit PNG + JSON record; dicom: a synthetic study per image (image, SEG of the masks, SR with boxes, text and record)').choices(['png', 'dicom']).default('png'))
