@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { loadAnnotationLayouts } from '../cohorts/annotationLayouts.js';
 import { CohortService } from '../cohorts/CohortService.js';
 import type { CohortManifest } from '../cohorts/cohortManifest.js';
-import { CohortStore } from '../cohorts/CohortStore.js';
+import { SqliteCohortStore } from '../cohorts/SqliteCohortStore.js';
 import { TEMPLATE_LAYOUTS } from '../cohorts/layouts.js';
 import type { Config } from '../config/loadConfig.js';
 import { exportCohortDataset, type DatasetFile } from '../datasetExport/exportCohortDataset.js';
@@ -11,7 +11,10 @@ import { storeSink } from '../delivery/storeSink.js';
 import { JobMetrics } from '../jobs/JobMetrics.js';
 import { JobRunner } from '../jobs/JobRunner.js';
 import { JobService } from '../jobs/JobService.js';
-import { JobStore } from '../jobs/JobStore.js';
+import { LocalJobEvents } from '../jobs/JobEvents.js';
+import type { JobStore } from '../jobs/JobStore.js';
+import { FilePreviewStore } from '../jobs/PreviewStore.js';
+import { SqliteJobStore } from '../jobs/SqliteJobStore.js';
 import { readStudySegmentation } from '../pacs/readStudySegmentation.js';
 import type { LoadedModel } from '../synthesis/synthesize.js';
 import { SOFTWARE } from '../version.js';
@@ -51,27 +54,30 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
   const paths = dataPaths(config.dataDir);
   const store = await openStore(config, log);
   const model = await loadModel(config, log);
-  let jobStore: JobStore | undefined;
+  let jobStore: SqliteJobStore | undefined;
   let runner: JobRunner | undefined;
+  const events = new LocalJobEvents();
   try {
-    jobStore = JobStore.open(paths.jobs);
+    jobStore = SqliteJobStore.open(paths.jobs);
+    const previews = new FilePreviewStore(paths.previews);
     const metrics = new JobMetrics();
     runner = new JobRunner({
-      store: jobStore, metrics, logger, concurrency: config.concurrency, maxAttempts: config.jobMaxAttempts,
+      store: jobStore, events, metrics, logger, concurrency: config.concurrency, maxAttempts: config.jobMaxAttempts,
       deliveryTimeoutMs: config.deliveryTimeoutSeconds * 1000, maxRetryDelayMs: options.maxRetryDelayMs, pollIntervalMs: options.pollIntervalMs,
-      deps: { model, outbox: new Outbox(paths.outbox, { log }), sink: storeSink(store.store), previewDir: paths.previews, software: SOFTWARE },
+      deps: { model, outbox: new Outbox(paths.outbox, { log }), sink: storeSink(store.store), previews, software: SOFTWARE },
     });
     const segLimits = { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks };
-    const jobs = new JobService(jobStore, runner, model, metrics, {
+    const jobs = new JobService(jobStore, events, model, metrics, {
       maxQueuedJobs: config.maxQueuedJobs,
-      previewDir: paths.previews,
+      previews,
+      runner,
       maskLimits: { maxMasks: config.maxMasks, maxMaskPixels: config.maxMaskPixels, maxMaskRuns: config.maxMaskRuns, maxRequestMaskPixels: config.maxRequestMaskPixels },
       readSegmentation: (studyUid, seriesUid, field) => readStudySegmentation(store.store, studyUid, seriesUid, field, segLimits),
     });
     const annotations = config.layoutsManifest === '' ? undefined : loadAnnotationLayouts(config.layoutsManifest, config.layoutsSplit);
     if (annotations !== undefined) logger.info({ manifest: config.layoutsManifest, rows: annotations.rows }, 'cohort layouts: annotations available');
-    const cohorts = new CohortService(new CohortStore(jobStore), jobs, { templates: TEMPLATE_LAYOUTS, ...(annotations !== undefined ? { annotations } : {}) });
-    runner.start();
+    const cohorts = new CohortService(new SqliteCohortStore(jobStore), jobs, { templates: TEMPLATE_LAYOUTS, ...(annotations !== undefined ? { annotations } : {}) });
+    await runner.start();
     const purge = purgeSegMasksPeriodically(jobStore, config.segMaskRetentionDays, logger);
     let closing: Promise<void> | undefined;
     const [openRunner, openJobStore] = [runner, jobStore];
@@ -84,7 +90,8 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
           clearInterval(purge);
           await openRunner.stop();
           await model.runtime.dispose();
-          openJobStore.close();
+          await openJobStore.close();
+          await events.close();
         })();
         return closing;
       },
@@ -92,7 +99,8 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
   } catch (error) {
     await runner?.stop();
     await model.runtime.dispose();
-    jobStore?.close();
+    await jobStore?.close();
+    await events.close();
     throw error;
   }
 }
@@ -103,12 +111,11 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
  */
 function purgeSegMasksPeriodically(store: JobStore, days: number, logger: Logger): NodeJS.Timeout {
   const purge = (): void => {
-    try {
-      const purged = store.purgeSegMasks(new Date(Date.now() - days * 24 * 3600 * 1000));
-      if (purged > 0) logger.info({ jobs: purged, retentionDays: days }, 'purged SEG mask pixels past their retention from jobs.sqlite');
-    } catch (error) {
+    store.purgeSegMasks(new Date(Date.now() - days * 24 * 3600 * 1000)).then((purged) => {
+      if (purged > 0) logger.info({ jobs: purged, retentionDays: days }, 'purged SEG mask pixels past their retention from the job database');
+    }, (error: unknown) => {
       logger.warn({ err: error }, 'could not purge SEG mask pixels; tried again in an hour');
-    }
+    });
   };
   purge();
   return setInterval(purge, 3600 * 1000).unref();

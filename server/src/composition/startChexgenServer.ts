@@ -79,7 +79,7 @@ export async function startChexgenServer(config: Config, logger: Logger, options
       readiness: async () => ({
         model: { ok: true, detail: `${model.manifest.name} ${model.manifest.version} on ${model.runtime.executionProvider}` },
         store: await checkStore(),
-        database: jobs.databaseCheck(),
+        database: await jobs.databaseCheck(),
         runner: { ok: jobs.accepting },
       }),
       exportDataset: system.exportDataset,
