@@ -71,6 +71,12 @@ export class TempPostgres {
     return `postgres://postgres@127.0.0.1:${this.port}/${name}`;
   }
 
+  /** Creates another database in the cluster and returns its URL. */
+  async createDatabase(name: string): Promise<string> {
+    await this.exec('createdb', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', name]);
+    return this.url(name);
+  }
+
   /** Starts the server (again) on the same data and port and waits until it accepts connections. */
   async start(): Promise<void> {
     const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;

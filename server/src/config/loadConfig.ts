@@ -20,7 +20,7 @@ export const CONFIG_KEYS = {
   executionProviders: { env: 'CHEXGEN_EP', default: 'cpu', doc: 'onnxruntime execution providers to try in order, comma-separated (cpu, cuda); cpu is always the fallback' },
   threads: { env: 'CHEXGEN_THREADS', default: '0', doc: 'onnxruntime intra-op threads (0 = one per core)' },
   dataDir: { env: 'CHEXGEN_DATA_DIR', default: resolve(REPO_ROOT, 'data'), doc: 'the job database (jobs.sqlite), the embedded DICOM store, the outbox and the previews live here' },
-  databaseUrl: { env: 'CHEXGEN_DATABASE_URL', default: '', doc: 'PostgreSQL job database (`postgres://user:password@host:5432/db`): the API and any number of `chexgen worker` processes, on any machines, share its queue (docs/deployment.md); empty = the embedded SQLite file in CHEXGEN_DATA_DIR, run by the server itself' },
+  databaseUrl: { env: 'CHEXGEN_DATABASE_URL', default: '', doc: 'PostgreSQL job database (`postgres://user:password@host:5432/db`): the API and any number of `chexgen worker` processes, on any machines, share its queue (docs/deployment.md); needs CHEXGEN_PACS_URL (a shared PACS); empty = the embedded SQLite file in CHEXGEN_DATA_DIR, run by the server itself' },
   apiOnly: { env: 'CHEXGEN_API_ONLY', default: 'false', doc: '`chexgen serve` runs no jobs itself, only the API (also `--api-only`); `chexgen worker` processes run them. Needs CHEXGEN_DATABASE_URL' },
   leaseSeconds: { env: 'CHEXGEN_LEASE_S', default: '30', doc: 'PostgreSQL only: a running job whose worker has not renewed its lease (a heartbeat every third of this) for this long is handed to another worker; longer survives longer stalls of a worker, shorter recovers a dead worker\'s job sooner' },
   workerName: { env: 'CHEXGEN_WORKER_NAME', default: '', doc: 'PostgreSQL only: how this process names itself as the holder of its jobs, in the database and the logs; empty = `<host name>:<process id>`. Must differ between processes' },
@@ -212,6 +212,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<key
     const secret = key === 'apiToken' || key === 'pacsPassword' || key === 'pacsToken' || key === 'databaseUrl';
     throw new ChexgenError('INVALID_FIELD', `${variable}=${secret ? '(hidden)' : JSON.stringify(raw[key])}: ${issue?.message ?? 'invalid'}`, {
       field: variable,
+    });
+  }
+  const { databaseUrl, apiOnly, pacsUrl } = parsed.data;
+  if (apiOnly && databaseUrl === '') {
+    throw new ChexgenError('INVALID_FIELD', `${CONFIG_KEYS.apiOnly.env}=${raw.apiOnly}: needs ${CONFIG_KEYS.databaseUrl.env} (with the embedded SQLite the server runs its own jobs)`, {
+      field: CONFIG_KEYS.apiOnly.env,
+    });
+  }
+  if (databaseUrl !== '' && pacsUrl === '') {
+    throw new ChexgenError('INVALID_FIELD', `${CONFIG_KEYS.pacsUrl.env} is empty: with ${CONFIG_KEYS.databaseUrl.env} the API and the workers must share a PACS (the embedded store belongs to one process); docs/deployment.md`, {
+      field: CONFIG_KEYS.pacsUrl.env,
     });
   }
   return {

@@ -123,7 +123,14 @@ export class JobRunner {
     while (!this.stopping) {
       let job: Job | undefined;
       try {
-        job = await this.options.store.claimNext({ maxAttempts: this.options.maxAttempts ?? 3 });
+        job = await this.options.store.claimNext({
+          maxAttempts: this.options.maxAttempts ?? 3,
+          onEnded: (ended) => {
+            this.options.logger.warn({ jobId: ended.id, status: ended.status, error: ended.error }, 'a job its dead worker left running was ended at claim');
+            this.options.events.publish({ type: 'status', jobId: ended.id, status: ended.status });
+            this.options.events.publish({ type: 'done', jobId: ended.id, job: ended });
+          },
+        });
       } catch (error) {
         this.options.logger.error({ err: error, slot }, 'job runner: cannot claim a job');
       }

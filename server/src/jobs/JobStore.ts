@@ -13,8 +13,11 @@ export type CohortJob = { jobId: string; subject: unknown; request: SynthesisJob
 /** The queue limit an insert must respect (CHEXGEN_MAX_QUEUED_JOBS); absent = no limit. */
 export type QueueLimit = { maxQueuedJobs?: number };
 
-/** The rule a claim applies to a job a dead worker left running: started this many times, it is failed instead. */
-export type ClaimRules = { maxAttempts: number };
+/**
+ * What a claim applies to a job a dead worker left running: started `maxAttempts` times, it is failed instead; a job
+ * a claim ends this way (or cancels, its cancel having been asked) is told to `onEnded`, so its end can be published.
+ */
+export type ClaimRules = { maxAttempts: number; onEnded?: (job: Job) => void };
 
 /** What renewing a running job's lease found: whether this process still holds the job, and whether a cancel was asked. */
 export type LeaseState = { held: boolean; cancelRequested: boolean };
