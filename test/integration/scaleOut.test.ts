@@ -20,8 +20,8 @@ const missing = [postgres, orthanc].filter((a) => !a.ok).map((a) => a.reason);
 const skip = missing.length > 0 && !inCi;
 if (skip) console.warn(`scale-out tests skipped: ${missing.join('; ')}`);
 
-/** ~1 s per image with the tiny model on an idle core; 2 images per job, each a study of image + SR. */
-const job = (seed: number) => ({ text: 'Cardiomegaly.', steps: 40, count: 2, seed });
+/** ~1 s per image with the tiny model on an idle core; 3 images per job (a job is still running after its first), each a study of image + SR. */
+const job = (seed: number) => ({ text: 'Cardiomegaly.', steps: 40, count: 3, seed });
 const INSTANCES_PER_STUDY = 2;
 
 describe.skipIf(skip)('scale-out: API and workers on PostgreSQL, a real Orthanc', () => {
@@ -160,6 +160,20 @@ describe.skipIf(skip)('scale-out: API and workers on PostgreSQL, a real Orthanc'
     if (followed !== undefined) expect((await followed).at(-1)).toMatchObject({ event: 'done', data: { status: 'succeeded' } });
     expect((await apiClient(apiUrl).get(`/api/v1/syntheses/${ids[0]}/preview/0.png`)).status).toBe(200); // made by a worker, served by the API
     await expectEachStudyOnce();
+  }, 300_000);
+
+  it('when a worker is stopped with SIGTERM mid-job, then it puts its job back and exits 0; another worker finishes the job', async () => {
+    const ids = await submit([31, 32, 33]);
+    const victim = await runningWithAnImage(ids);
+    const stopped = workers.get(victim.worker);
+    expect(await stopProcess(stopped!.child), stopped!.output().slice(-3000)).toMatchObject({ code: 0 });
+    workers.delete(victim.worker);
+    expect(stopped!.output()).toContain('job requeued for shutdown');
+    const jobs = await allEnded(ids);
+    expect(jobs.map((j) => j.status)).toEqual(ids.map(() => 'succeeded'));
+    expect(jobs.find((j) => j.id === victim.id)?.attempts).toBe(2);
+    await expectEachStudyOnce();
+    await startWorker('w5');
   }, 300_000);
 
   it('when the database is down for a while (longer than a lease) and back, then the API says 503 meanwhile and every job ends once stored', async () => {
