@@ -231,6 +231,11 @@ export class PgJobStore implements JobStore {
            WHERE id = $1 RETURNING *`,
           [row.id, this.options.workerName, token],
         );
+        // a full lease from now: a job expired or requeued keeps the expiration its last heartbeat had pushed out
+        await client.query(
+          `UPDATE ${BOSS_SCHEMA}.job SET expire_in = (now() - started_on) + make_interval(secs => $3) WHERE name = $1 AND id = $2::uuid AND state = 'active'`,
+          [QUEUE, row.id, this.db.leaseSeconds],
+        );
         return { kind: 'claimed', job: toJob(claimed as Row), token };
       });
       if (outcome.kind === 'none') return undefined;
