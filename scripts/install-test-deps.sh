@@ -10,7 +10,9 @@ SUDO=""
 # chromium: the headless OHIF viewer test (playwright-core drives /usr/bin/chromium; `playwright install` cannot work here).
 # python3-pydicom: a second source-frame reader of our SEG; python3-nibabel: reads the NIfTI dataset export back the
 # way MONAI's loaders do.
-PKGS=(python3-torch python3-onnx python3-pytest python3-pil python3-numpy python3-scipy python3-matplotlib libopenblas0-pthread dcmtk dicom3tools orthanc orthanc-dicomweb chromium python3-pydicom python3-nibabel)
+# postgresql: the scale-out tests start a throwaway cluster from /usr/lib/postgresql/<major>/bin (initdb, pg_ctl; as
+# the package's `postgres` user when run as root); the packaged service itself is not used.
+PKGS=(python3-torch python3-onnx python3-pytest python3-pil python3-numpy python3-scipy python3-matplotlib libopenblas0-pthread dcmtk dicom3tools orthanc orthanc-dicomweb chromium python3-pydicom python3-nibabel postgresql)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

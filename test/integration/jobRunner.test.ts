@@ -6,7 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Outbox } from '../../server/src/delivery/Outbox.js';
 import { JobMetrics } from '../../server/src/jobs/JobMetrics.js';
 import { JobRunner } from '../../server/src/jobs/JobRunner.js';
-import { JobStore } from '../../server/src/jobs/JobStore.js';
+import { LocalJobEvents } from '../../server/src/jobs/JobEvents.js';
+import { FilePreviewStore } from '../../server/src/jobs/PreviewStore.js';
+import { SqliteJobStore } from '../../server/src/jobs/SqliteJobStore.js';
 import type { Job } from '../../server/src/jobs/jobTypes.js';
 import { loadModel } from '../../server/src/composition/loadModel.js';
 import type { LoadedModel } from '../../server/src/synthesis/synthesize.js';
@@ -28,22 +30,22 @@ describe('job runner on a full disk (tiny model, real job database)', () => {
   afterEach(async () => runner?.stop());
   afterAll(async () => model?.runtime.dispose());
 
-  async function start(dir: string, store: JobStore, outbox: Outbox) {
+  async function start(dir: string, store: SqliteJobStore, outbox: Outbox) {
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
     runner = new JobRunner({
-      store, metrics: new JobMetrics(), logger, pollIntervalMs: 50, maxRetryDelayMs: 20, deliveryTimeoutMs: 500,
-      deps: { model, outbox, sink: { storeAll: async () => undefined }, previewDir: join(dir, 'previews'), software: { name: 'chexgen', version: 'test' } },
+      store, events: new LocalJobEvents(), metrics: new JobMetrics(), logger, pollIntervalMs: 50, maxRetryDelayMs: 20, deliveryTimeoutMs: 500,
+      deps: { model, outbox, sink: { storeAll: async () => undefined }, previews: new FilePreviewStore(join(dir, 'previews')), software: { name: 'chexgen', version: 'test' } },
     });
-    runner.start();
+    await runner.start();
   }
 
-  const insert = (store: JobStore, id: string) =>
+  const insert = (store: SqliteJobStore, id: string) =>
     store.insert({ id, request: { text: 'x', count: 1, seed: 1, steps: 1, model: model.manifest.name }, requestHash: id, idempotencyKey: null, progress: { image: 0, count: 1, step: 0, steps: 1, fraction: 0 } });
 
-  async function ended(store: JobStore, id: string, timeoutMs = 20_000): Promise<Job | undefined> {
+  async function ended(store: SqliteJobStore, id: string, timeoutMs = 20_000): Promise<Job | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const job = store.get(id);
+      const job = await store.get(id);
       if (job !== undefined && ['succeeded', 'failed', 'canceled'].includes(job.status)) return job;
       if (Date.now() > deadline) return job;
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -52,7 +54,7 @@ describe('job runner on a full disk (tiny model, real job database)', () => {
 
   it('when writing a study fails with ENOSPC, then that job fails with STORAGE_FULL and the next job still runs', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chexgen-runner-'));
-    const store = JobStore.open(join(dir, 'jobs.sqlite'));
+    const store = SqliteJobStore.open(join(dir, 'jobs.sqlite'));
     let fullDisk = true;
     const outbox = new (class extends Outbox {
       override async enqueue(id: string, instances: Uint8Array[]): Promise<void> {
@@ -60,32 +62,32 @@ describe('job runner on a full disk (tiny model, real job database)', () => {
         return super.enqueue(id, instances);
       }
     })(join(dir, 'outbox'));
-    insert(store, 'full');
+    await insert(store, 'full');
     await start(dir, store, outbox);
     const failed = await ended(store, 'full');
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'STORAGE_FULL' } });
     expect(failed?.error?.message).toContain('no space left');
     fullDisk = false;
-    insert(store, 'after');
+    await insert(store, 'after');
     expect(await ended(store, 'after')).toMatchObject({ status: 'succeeded' });
-    store.close();
+    await store.close();
   });
 
   it('when the database cannot record a job\'s end (SQLITE_FULL), then the error is logged and the loop runs the next job', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chexgen-runner-'));
-    const store = JobStore.open(join(dir, 'jobs.sqlite'));
+    const store = SqliteJobStore.open(join(dir, 'jobs.sqlite'));
     const finish = store.finish.bind(store);
     let failures = 2; // the success and then the failure of the first job cannot be recorded
-    store.finish = (...args: Parameters<JobStore['finish']>) => {
+    store.finish = (...args: Parameters<SqliteJobStore['finish']>) => {
       if (failures-- > 0) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
       return finish(...args);
     };
-    insert(store, 'unrecorded');
-    insert(store, 'next');
+    await insert(store, 'unrecorded');
+    await insert(store, 'next');
     await start(dir, store, new Outbox(join(dir, 'outbox')));
     expect(await ended(store, 'next')).toMatchObject({ status: 'succeeded' });
     expect(logs.some((l) => l.level === 50 && l.jobId === 'unrecorded' && /could not record/.test(l.msg))).toBe(true);
-    expect(store.get('unrecorded')?.status).toBe('running'); // left for crash recovery at the next start
-    store.close();
+    expect((await store.get('unrecorded'))?.status).toBe('running'); // left for crash recovery at the next start
+    await store.close();
   });
 });

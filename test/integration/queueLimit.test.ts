@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CohortService } from '../../server/src/cohorts/CohortService.js';
-import { CohortStore } from '../../server/src/cohorts/CohortStore.js';
+import { SqliteCohortStore } from '../../server/src/cohorts/SqliteCohortStore.js';
 import { TEMPLATE_LAYOUTS } from '../../server/src/cohorts/layouts.js';
 import { Outbox } from '../../server/src/delivery/Outbox.js';
 import { ChexgenError } from '../../server/src/errors.js';
@@ -13,7 +13,9 @@ import { REQUEST_CEILINGS } from '../../server/src/synthesis/synthesisRequest.js
 import { JobMetrics } from '../../server/src/jobs/JobMetrics.js';
 import { JobRunner } from '../../server/src/jobs/JobRunner.js';
 import { JobService } from '../../server/src/jobs/JobService.js';
-import { JobStore } from '../../server/src/jobs/JobStore.js';
+import { LocalJobEvents } from '../../server/src/jobs/JobEvents.js';
+import { FilePreviewStore } from '../../server/src/jobs/PreviewStore.js';
+import { SqliteJobStore } from '../../server/src/jobs/SqliteJobStore.js';
 import { loadModel } from '../../server/src/composition/loadModel.js';
 import type { LoadedModel } from '../../server/src/synthesis/synthesize.js';
 import { testConfig } from '../helpers/testServer.js';
@@ -25,7 +27,7 @@ const MAX_QUEUED = 20;
 
 describe('queue limit under parallel submissions (tiny model, real job database)', () => {
   let model: LoadedModel;
-  let store: JobStore;
+  let store: SqliteJobStore;
   let jobs: JobService;
   let cohorts: CohortService;
 
@@ -33,18 +35,20 @@ describe('queue limit under parallel submissions (tiny model, real job database)
     const dataDir = await mkdtemp(join(tmpdir(), 'chexgen-queue-'));
     const config = await testConfig(dataDir);
     model = await loadModel(config, () => undefined);
-    store = JobStore.open(join(dataDir, 'jobs.sqlite'));
+    store = SqliteJobStore.open(join(dataDir, 'jobs.sqlite'));
     const metrics = new JobMetrics();
+    const events = new LocalJobEvents();
+    const previews = new FilePreviewStore(join(dataDir, 'previews'));
     const runner = new JobRunner({
-      store, metrics, logger: pino({ level: 'silent' }), concurrency: 0,
-      deps: { model, outbox: new Outbox(join(dataDir, 'outbox')), sink: { storeAll: async () => undefined }, previewDir: join(dataDir, 'previews'), software: { name: 'chexgen', version: 'test' } },
+      store, events, metrics, logger: pino({ level: 'silent' }), concurrency: 0,
+      deps: { model, outbox: new Outbox(join(dataDir, 'outbox')), sink: { storeAll: async () => undefined }, previews, software: { name: 'chexgen', version: 'test' } },
     });
-    runner.start();
-    jobs = new JobService(store, runner, model, metrics, { maxQueuedJobs: MAX_QUEUED, previewDir: join(dataDir, 'previews'), maskLimits: REQUEST_CEILINGS });
-    cohorts = new CohortService(new CohortStore(store), jobs, { templates: TEMPLATE_LAYOUTS });
+    await runner.start();
+    jobs = new JobService(store, events, model, metrics, { maxQueuedJobs: MAX_QUEUED, previews, runner, maskLimits: REQUEST_CEILINGS });
+    cohorts = new CohortService(new SqliteCohortStore(store), jobs, { templates: TEMPLATE_LAYOUTS });
   }, 120_000);
   afterAll(async () => {
-    store?.close();
+    await store?.close();
     await model?.runtime.dispose();
   });
 
@@ -61,12 +65,12 @@ describe('queue limit under parallel submissions (tiny model, real job database)
       expect(error).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
       expect((error as Error).message).toContain('CHEXGEN_MAX_QUEUED_JOBS');
     }
-    expect(store.countByStatus().queued).toBe(16);
+    expect((await store.countByStatus()).queued).toBe(16);
   });
 
   it('when single jobs fill the rest of the queue, then the one past the limit is refused', async () => {
     for (let i = 0; i < MAX_QUEUED - 16; i++) await jobs.submit({ text: 'x', count: 1, steps: 1 }, null);
     await expect(jobs.submit({ text: 'x', count: 1, steps: 1 }, null)).rejects.toThrow(/queue is full/);
-    expect(store.countByStatus().queued).toBe(MAX_QUEUED);
+    expect((await store.countByStatus()).queued).toBe(MAX_QUEUED);
   });
 });

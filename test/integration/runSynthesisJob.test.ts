@@ -7,6 +7,7 @@ import { storeSink } from '../../server/src/delivery/storeSink.js';
 import { Outbox, type InstanceSink } from '../../server/src/delivery/Outbox.js';
 import { ChexgenError } from '../../server/src/errors.js';
 import type { JobResult, SynthesisJobRequest } from '../../server/src/jobs/jobTypes.js';
+import { FilePreviewStore } from '../../server/src/jobs/PreviewStore.js';
 import { runSynthesisJob, type SynthesisJobDeps } from '../../server/src/jobs/runSynthesisJob.js';
 import { EmbeddedStore, firstNumber, firstString, TAG } from '../../server/src/pacs/index.js';
 import { loadModel } from '../../server/src/composition/loadModel.js';
@@ -29,7 +30,7 @@ describe('runSynthesisJob (tiny model, embedded store)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'chexgen-job-'));
     const store = await EmbeddedStore.open({ dataDir: join(dir, 'store') });
     const outbox = new Outbox(join(dir, 'outbox'));
-    const deps: SynthesisJobDeps = { model, outbox, sink: sink ?? storeSink(store), previewDir: join(dir, 'previews'), software: { name: 'chexgen', version: 'test' } };
+    const deps: SynthesisJobDeps = { model, outbox, sink: sink ?? storeSink(store), previews: new FilePreviewStore(join(dir, 'previews')), software: { name: 'chexgen', version: 'test' } };
     return { dir, store, outbox, deps };
   }
 
@@ -68,7 +69,7 @@ describe('runSynthesisJob (tiny model, embedded store)', () => {
     };
     const recorded: JobResult[] = [];
     const run = runSynthesisJob({ id: 'job-c', request, results: [], createdAt }, { ...deps, sink }, {
-      deliveryTimeoutMs: 300, maxRetryDelayMs: 50, onResult: (r) => recorded.push(r),
+      deliveryTimeoutMs: 300, maxRetryDelayMs: 50, onResult: async (r) => void recorded.push(r),
     });
     await expect(run).rejects.toMatchObject({ code: 'PACS_UNAVAILABLE' });
     expect(calls).toBeGreaterThan(2);
@@ -90,7 +91,7 @@ describe('runSynthesisJob (tiny model, embedded store)', () => {
     const down: InstanceSink = { storeAll: async () => Promise.reject(new ChexgenError('PACS_UNAVAILABLE', 'connection refused')) };
     const recorded: JobResult[] = [];
     await expect(runSynthesisJob({ id, request, results: [], createdAt }, { ...deps, sink: down }, {
-      deliveryTimeoutMs: 100, maxRetryDelayMs: 20, onResult: (r) => recorded.push(r),
+      deliveryTimeoutMs: 100, maxRetryDelayMs: 20, onResult: async (r) => void recorded.push(r),
     })).rejects.toMatchObject({ code: 'PACS_UNAVAILABLE' });
     return [...new Map(recorded.map((r) => [r.index, r])).values()];
   }

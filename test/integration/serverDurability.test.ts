@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { JobStore } from '../../server/src/jobs/JobStore.js';
+import { SqliteJobStore } from '../../server/src/jobs/SqliteJobStore.js';
 import { EmbeddedStore, firstNumber, firstString, TAG } from '../../server/src/pacs/index.js';
 import { apiClient, newDataDir, startTestServer, tinyModel, waitForJob } from '../helpers/testServer.js';
 
@@ -62,9 +62,9 @@ describe('job durability', () => {
     const before = await waitForJob(api1, body.id, (j) => j.results.some((r: { delivered: boolean }) => r.delivered) && j.status === 'running');
     await first.close(); // graceful: the running job goes back to the queue between two steps
 
-    const db = JobStore.open(join(dataDir, 'jobs.sqlite'));
-    const requeued = db.get(body.id);
-    db.close();
+    const db = SqliteJobStore.open(join(dataDir, 'jobs.sqlite'));
+    const requeued = await db.get(body.id);
+    await db.close();
     expect(requeued).toMatchObject({ status: 'queued', attempts: 1 });
     const kept = requeued?.results.length ?? 0;
     expect(kept).toBeGreaterThanOrEqual(1);
@@ -75,7 +75,7 @@ describe('job durability', () => {
       const job = await waitForJob(apiClient(second.url), body.id);
       expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
       expect(job.results.slice(0, before.results.length)).toMatchObject(before.results.map((r: { StudyInstanceUID: string }) => ({ StudyInstanceUID: r.StudyInstanceUID })));
-      expect(second.jobs.metrics().imagesTotal).toBe(3 - kept); // recorded images were not made again
+      expect((await second.jobs.metrics()).imagesTotal).toBe(3 - kept); // recorded images were not made again
       const studies = await second.store.searchStudies();
       expect(studies.map((s) => firstString(s, TAG.StudyInstanceUID)).sort()).toEqual(job.results.map((r: { StudyInstanceUID: string }) => r.StudyInstanceUID).sort());
       expect(studies.map((s) => firstNumber(s, TAG.NumberOfStudyRelatedInstances))).toEqual([2, 2, 2]);
@@ -94,9 +94,9 @@ describe('job durability', () => {
     first.child.kill('SIGKILL');
     expect(await exited(first.child)).toMatchObject({ signal: 'SIGKILL' });
 
-    const db = JobStore.open(join(dataDir, 'jobs.sqlite'));
-    expect(db.get(body.id)?.status).toBe('running'); // what a crash leaves behind
-    db.close();
+    const db = SqliteJobStore.open(join(dataDir, 'jobs.sqlite'));
+    expect((await db.get(body.id))?.status).toBe('running'); // what a crash leaves behind
+    await db.close();
 
     const second = await spawnServer(dataDir);
     let job;

@@ -74,11 +74,11 @@ describe('masks from a SEG in the store (tiny model, embedded store)', () => {
     const submit = await api.post('/api/v1/syntheses', { text: 'x', steps: 1, seed: 4, masks: [{ seg: { StudyInstanceUID: sourceStudy }, label: 'right_lung' }, { label: 'heart', png }] });
     const job = await waitForJob(api, submit.body.id);
     expect(job.request.masks).toEqual([{ label: 'right_lung', width: 256, height: 256, source: 'seg' }, { label: 'heart', width: 256, height: 256 }]);
-    expect(server.jobs.get(job.id).request.masks?.[0].rle.length).toBeGreaterThan(1);
+    expect((await server.jobs.get(job.id)).request.masks?.[0].rle.length).toBeGreaterThan(1);
     await server.close();
     server = await startTestServer(dataDir, { segMaskRetentionDays: '0' });
     api = apiClient(server.url);
-    const [seg, uploaded] = server.jobs.get(job.id).request.masks ?? [];
+    const [seg, uploaded] = (await server.jobs.get(job.id)).request.masks ?? [];
     expect(seg).toMatchObject({ label: 'right_lung', rle: [], purged: true });
     expect(uploaded.rle.length).toBeGreaterThan(1);
     expect((await api.get(`/api/v1/syntheses/${job.id}`)).body.request.masks[0]).toEqual({ label: 'right_lung', width: 256, height: 256, source: 'seg', purged: true });

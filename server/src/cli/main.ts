@@ -6,6 +6,7 @@ import { modelsCommand } from './commands/modelsCommand.js';
 import { reproduceCommand } from './commands/reproduceCommand.js';
 import { serveCommand } from './commands/serveCommand.js';
 import { synthesizeCommand } from './commands/synthesizeCommand.js';
+import { workerCommand } from './commands/workerCommand.js';
 
 /** Exit status per error code, so scripts can tell bad input (2) from a missing or broken model (3). */
 const EXIT_CODES: Record<ErrorCode, number> = {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .addCommand(deliverCommand())
     .addCommand(modelsCommand())
     .addCommand(serveCommand())
+    .addCommand(workerCommand())
     .showHelpAfterError();
 }
 

@@ -36,7 +36,7 @@ export class CohortService {
   async submit(submitted: SubmittedCohort, idempotencyKey: string | null): Promise<{ cohort: Cohort; created: boolean }> {
     const requestHash = createHash('sha256').update(canonicalJson(submitted)).digest('hex');
     if (idempotencyKey !== null) {
-      const existing = this.store.findByIdempotencyKey(idempotencyKey);
+      const existing = await this.store.findByIdempotencyKey(idempotencyKey);
       if (existing !== undefined) return this.store.insert({ id: existing.id, request: existing.request, requestHash, idempotencyKey }, []);
     }
     const layouts = submitted.layout === 'annotations' ? this.layouts.annotations : this.layouts.templates;
@@ -48,7 +48,7 @@ export class CohortService {
     const model = this.jobs.modelClasses;
     // checked before planning, which takes a few ms per subject
     const request: CohortRequest = { ...submitted, seed: submitted.seed ?? randomInt(0, 2 ** 31), model: this.jobs.resolveModel(submitted.model) };
-    this.jobs.ensureQueueRoom(submitted.size);
+    await this.jobs.ensureQueueRoom(submitted.size);
     const planned = await planCohort(request, layouts, model);
     const subjects: NewSubjectJob[] = [];
     for (const [i, { subject, masks }] of planned.entries()) {
@@ -63,38 +63,38 @@ export class CohortService {
       });
       subjects.push({ jobId: randomUUID(), request: prepared.request, requestHash: prepared.requestHash, subject, progress: prepared.progress });
     }
-    const outcome = this.store.insert({ id: randomUUID(), request, requestHash, idempotencyKey }, subjects, this.jobs.queueLimit);
+    const outcome = await this.store.insert({ id: randomUUID(), request, requestHash, idempotencyKey }, subjects, this.jobs.queueLimit);
     if (outcome.created) this.jobs.notifyQueued();
     return outcome;
   }
 
-  get(id: string): Cohort {
-    const cohort = this.store.get(id);
+  async get(id: string): Promise<Cohort> {
+    const cohort = await this.store.get(id);
     if (cohort === undefined) throw new ChexgenError('NOT_FOUND', `no cohort ${id}`, { field: 'id', status: 404 });
     return cohort;
   }
 
   /** Cancels the subjects not made yet (queued at once, running between two steps); images already stored stay. */
-  cancel(id: string): Cohort {
-    const cohort = this.get(id);
+  async cancel(id: string): Promise<Cohort> {
+    const cohort = await this.get(id);
     if (isFinal(cohort.status)) {
       throw new ChexgenError('JOB_FINISHED', `cohort ${id} has already ${cohort.status === 'canceled' ? 'been canceled' : cohort.status}`, { field: 'id', status: 409 });
     }
-    const { running } = this.store.requestCancel(id);
+    const { running } = await this.store.requestCancel(id);
     this.jobs.stopRunning(running);
     return this.get(id);
   }
 
-  manifest(id: string): CohortManifest {
-    return buildCohortManifest(this.get(id), this.store.subjects(id));
+  async manifest(id: string): Promise<CohortManifest> {
+    return buildCohortManifest(await this.get(id), await this.store.subjects(id));
   }
 
   /**
    * A PNG contact sheet of the first `limit` subjects made so far (preview, boxes, labels) and its version (for an
    * ETag: it changes when another subject is made); NOT_FOUND while none is made. Rendered once per version.
    */
-  contactSheet(id: string, limit = 60): { version: string; png: () => Promise<Buffer> } {
-    const made = this.manifest(id).subjects.filter((s) => s.status === 'succeeded').slice(0, limit);
+  async contactSheet(id: string, limit = 60): Promise<{ version: string; png: () => Promise<Buffer> }> {
+    const made = (await this.manifest(id)).subjects.filter((s) => s.status === 'succeeded').slice(0, limit);
     if (made.length === 0) throw new ChexgenError('NOT_FOUND', `cohort ${id} has no image yet`, { field: 'id', status: 404 });
     const version = createHash('sha256').update(made.map((s) => s.jobId).join(',')).digest('hex').slice(0, 32);
     const resolution = this.jobs.modelClasses.resolution;

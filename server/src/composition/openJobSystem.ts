@@ -1,18 +1,25 @@
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { loadAnnotationLayouts } from '../cohorts/annotationLayouts.js';
 import { CohortService } from '../cohorts/CohortService.js';
 import type { CohortManifest } from '../cohorts/cohortManifest.js';
-import { CohortStore } from '../cohorts/CohortStore.js';
+import type { CohortStore } from '../cohorts/CohortStore.js';
+import { SqliteCohortStore } from '../cohorts/SqliteCohortStore.js';
 import { TEMPLATE_LAYOUTS } from '../cohorts/layouts.js';
 import type { Config } from '../config/loadConfig.js';
+import { ChexgenError } from '../errors.js';
 import { exportCohortDataset, type DatasetFile } from '../datasetExport/exportCohortDataset.js';
 import { Outbox } from '../delivery/Outbox.js';
 import { storeSink } from '../delivery/storeSink.js';
 import { JobMetrics } from '../jobs/JobMetrics.js';
 import { JobRunner } from '../jobs/JobRunner.js';
 import { JobService } from '../jobs/JobService.js';
-import { JobStore } from '../jobs/JobStore.js';
+import { LocalJobEvents, type JobEvents } from '../jobs/JobEvents.js';
+import type { JobStore } from '../jobs/JobStore.js';
+import { FilePreviewStore, type PreviewStore } from '../jobs/PreviewStore.js';
+import { SqliteJobStore } from '../jobs/SqliteJobStore.js';
 import { readStudySegmentation } from '../pacs/readStudySegmentation.js';
+import { openPostgresJobDatabase } from '../postgres/openPostgresJobDatabase.js';
 import type { LoadedModel } from '../synthesis/synthesize.js';
 import { SOFTWARE } from '../version.js';
 import { dataPaths } from './dataPaths.js';
@@ -27,6 +34,10 @@ export type JobSystem = {
   model: LoadedModel;
   jobs: JobService;
   cohorts: CohortService;
+  /** What this process does with jobs (see {@link JobSystemRole}). */
+  role: JobSystemRole;
+  /** The job database, for logs (no credentials). */
+  database: string;
   /** Layout sources cohorts may use. */
   layouts: ('templates' | 'annotations')[];
   /**
@@ -38,53 +49,105 @@ export type JobSystem = {
   close(): Promise<void>;
 };
 
+/**
+ * What this process does with the jobs: `all` (the embedded default: the API and the runner in one process), `api`
+ * (`chexgen serve --api-only`: takes and reports jobs, runs none) or `worker` (`chexgen worker`: runs jobs, no API).
+ * `api` and `worker` need CHEXGEN_DATABASE_URL.
+ */
+export type JobSystemRole = 'all' | 'api' | 'worker';
+
 /** Test and tuning knobs of the runner; production uses the defaults. */
-export type JobSystemOptions = { maxRetryDelayMs?: number; pollIntervalMs?: number };
+export type JobSystemOptions = {
+  maxRetryDelayMs?: number;
+  pollIntervalMs?: number;
+  /** Default: `api` with CHEXGEN_API_ONLY, else `all`. */
+  role?: JobSystemRole;
+  /** How long a running job's database writes retry while PostgreSQL is away (default 120 s). */
+  databaseRetryWindowMs?: number;
+};
+
+/** The job storage of one process: the embedded SQLite pieces, or the PostgreSQL ones shared with other processes. */
+type JobStorage = { jobs: JobStore; cohorts: CohortStore; events: JobEvents; previews: PreviewStore; description: string; close(): Promise<void> };
+
+/** Opens `<dataDir>/jobs.sqlite` (one process per data dir), or the PostgreSQL job database of CHEXGEN_DATABASE_URL. */
+async function openJobStorage(config: Config, logger: Logger, options: JobSystemOptions): Promise<JobStorage> {
+  if (config.databaseUrl === '') {
+    const paths = dataPaths(config.dataDir);
+    const jobs = SqliteJobStore.open(paths.jobs);
+    const events = new LocalJobEvents();
+    return {
+      jobs, cohorts: new SqliteCohortStore(jobs), events, previews: new FilePreviewStore(paths.previews), description: jobs.description,
+      close: async () => {
+        await jobs.close();
+        await events.close();
+      },
+    };
+  }
+  const workerName = config.workerName !== '' ? config.workerName : `${hostname()}:${process.pid}`;
+  const log = logCallback(logger);
+  const db = await openPostgresJobDatabase({
+    url: config.databaseUrl, workerName, leaseSeconds: config.leaseSeconds, retryWindowMs: options.databaseRetryWindowMs,
+    log: (level, message, fields) => log(level, message, fields),
+  });
+  logger.info({ database: db.jobs.description, worker: workerName, leaseSeconds: config.leaseSeconds }, 'job database: PostgreSQL (pg-boss queue)');
+  return { ...db, description: db.jobs.description };
+}
 
 /**
- * Opens the store (PACS or embedded), loads the model once, opens `<dataDir>/jobs.sqlite` (jobs a crash left running
- * are queued again), starts the job runner and builds the job and cohort services, each given the slice of config it
- * needs. One per data dir: the database is locked to this process.
+ * Opens the store (PACS or embedded), loads the model once, opens the job database (the embedded SQLite, where jobs
+ * a crash left running are queued again, or PostgreSQL shared with other processes), starts the job runner unless
+ * the role is `api`, and builds the job and cohort services, each given the slice of config it needs.
  */
 export async function openJobSystem(config: Config, logger: Logger, options: JobSystemOptions = {}): Promise<JobSystem> {
+  const role = options.role ?? (config.apiOnly ? 'api' : 'all');
+  if (role !== 'all' && config.databaseUrl === '') {
+    throw new ChexgenError('INVALID_FIELD', `${role === 'api' ? 'an API-only server' : 'chexgen worker'} needs CHEXGEN_DATABASE_URL (a PostgreSQL job database shared with the ${role === 'api' ? 'workers' : 'API'})`, {
+      field: 'CHEXGEN_DATABASE_URL',
+    });
+  }
   const log = logCallback(logger);
   const paths = dataPaths(config.dataDir);
   const store = await openStore(config, log);
   const model = await loadModel(config, log);
-  let jobStore: JobStore | undefined;
+  let storage: JobStorage | undefined;
   let runner: JobRunner | undefined;
   try {
-    jobStore = JobStore.open(paths.jobs);
+    storage = await openJobStorage(config, logger, options);
+    const { jobs: jobStore, events, previews } = storage;
     const metrics = new JobMetrics();
-    runner = new JobRunner({
-      store: jobStore, metrics, logger, concurrency: config.concurrency, maxAttempts: config.jobMaxAttempts,
-      deliveryTimeoutMs: config.deliveryTimeoutSeconds * 1000, maxRetryDelayMs: options.maxRetryDelayMs, pollIntervalMs: options.pollIntervalMs,
-      deps: { model, outbox: new Outbox(paths.outbox, { log }), sink: storeSink(store.store), previewDir: paths.previews, software: SOFTWARE },
-    });
+    if (role !== 'api') {
+      runner = new JobRunner({
+        store: jobStore, events, metrics, logger, concurrency: config.concurrency, maxAttempts: config.jobMaxAttempts,
+        deliveryTimeoutMs: config.deliveryTimeoutSeconds * 1000, maxRetryDelayMs: options.maxRetryDelayMs, pollIntervalMs: options.pollIntervalMs,
+        heartbeatIntervalMs: Math.max(500, (config.leaseSeconds * 1000) / 3),
+        deps: { model, outbox: new Outbox(paths.outbox, { log }), sink: storeSink(store.store), previews, software: SOFTWARE },
+      });
+    }
     const segLimits = { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks };
-    const jobs = new JobService(jobStore, runner, model, metrics, {
+    const jobs = new JobService(jobStore, events, model, metrics, {
       maxQueuedJobs: config.maxQueuedJobs,
-      previewDir: paths.previews,
+      previews,
+      ...(runner !== undefined ? { runner } : {}),
       maskLimits: { maxMasks: config.maxMasks, maxMaskPixels: config.maxMaskPixels, maxMaskRuns: config.maxMaskRuns, maxRequestMaskPixels: config.maxRequestMaskPixels },
       readSegmentation: (studyUid, seriesUid, field) => readStudySegmentation(store.store, studyUid, seriesUid, field, segLimits),
     });
     const annotations = config.layoutsManifest === '' ? undefined : loadAnnotationLayouts(config.layoutsManifest, config.layoutsSplit);
     if (annotations !== undefined) logger.info({ manifest: config.layoutsManifest, rows: annotations.rows }, 'cohort layouts: annotations available');
-    const cohorts = new CohortService(new CohortStore(jobStore), jobs, { templates: TEMPLATE_LAYOUTS, ...(annotations !== undefined ? { annotations } : {}) });
-    runner.start();
-    const purge = purgeSegMasksPeriodically(jobStore, config.segMaskRetentionDays, logger);
+    const cohorts = new CohortService(storage.cohorts, jobs, { templates: TEMPLATE_LAYOUTS, ...(annotations !== undefined ? { annotations } : {}) });
+    await runner?.start();
+    const purge = role !== 'worker' ? purgeSegMasksPeriodically(jobStore, config.segMaskRetentionDays, logger) : undefined;
     let closing: Promise<void> | undefined;
-    const [openRunner, openJobStore] = [runner, jobStore];
+    const [openRunner, openStorage] = [runner, storage];
     const exportOptions = { store: store.store, classes: jobs.modelClasses.maskLabels, segLimits };
     return {
-      store, model, jobs, cohorts, layouts: annotations !== undefined ? ['templates', 'annotations'] : ['templates'],
+      store, model, jobs, cohorts, role, database: storage.description, layouts: annotations !== undefined ? ['templates', 'annotations'] : ['templates'],
       exportDataset: (manifest) => exportCohortDataset(manifest, exportOptions),
       close: () => {
         closing ??= (async () => {
           clearInterval(purge);
-          await openRunner.stop();
+          await openRunner?.stop();
           await model.runtime.dispose();
-          openJobStore.close();
+          await openStorage.close();
         })();
         return closing;
       },
@@ -92,7 +155,7 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
   } catch (error) {
     await runner?.stop();
     await model.runtime.dispose();
-    jobStore?.close();
+    await storage?.close();
     throw error;
   }
 }
@@ -103,12 +166,11 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
  */
 function purgeSegMasksPeriodically(store: JobStore, days: number, logger: Logger): NodeJS.Timeout {
   const purge = (): void => {
-    try {
-      const purged = store.purgeSegMasks(new Date(Date.now() - days * 24 * 3600 * 1000));
-      if (purged > 0) logger.info({ jobs: purged, retentionDays: days }, 'purged SEG mask pixels past their retention from jobs.sqlite');
-    } catch (error) {
+    store.purgeSegMasks(new Date(Date.now() - days * 24 * 3600 * 1000)).then((purged) => {
+      if (purged > 0) logger.info({ jobs: purged, retentionDays: days }, 'purged SEG mask pixels past their retention from the job database');
+    }, (error: unknown) => {
       logger.warn({ err: error }, 'could not purge SEG mask pixels; tried again in an hour');
-    }
+    });
   };
   purge();
   return setInterval(purge, 3600 * 1000).unref();

@@ -79,8 +79,8 @@ export async function startChexgenServer(config: Config, logger: Logger, options
       readiness: async () => ({
         model: { ok: true, detail: `${model.manifest.name} ${model.manifest.version} on ${model.runtime.executionProvider}` },
         store: await checkStore(),
-        database: jobs.databaseCheck(),
-        runner: { ok: jobs.accepting },
+        database: await jobs.databaseCheck(),
+        runner: { ok: jobs.accepting, ...(system.role === 'api' ? { detail: 'API only: chexgen worker processes run the jobs' } : {}) },
       }),
       exportDataset: system.exportDataset,
       mounts: {
@@ -93,7 +93,7 @@ export async function startChexgenServer(config: Config, logger: Logger, options
       },
     });
     const listening = await startServer(app, { host: config.host, port: config.port, maxConnections: config.maxConnections });
-    logger.info({ url: listening.url, store: store.description, model: model.manifest.name, concurrency: config.concurrency, auth: config.apiToken !== '' }, `chexgen server listening on ${listening.url}`);
+    logger.info({ url: listening.url, store: store.description, database: system.database, runsJobs: system.role !== 'api', model: model.manifest.name, concurrency: config.concurrency, auth: config.apiToken !== '' }, `chexgen server listening on ${listening.url}`);
     const route = dicomWeb;
     let closing: Promise<void> | undefined;
     return {

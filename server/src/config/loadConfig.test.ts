@@ -40,4 +40,20 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ [env]: String(ceiling + 1) }), env).toThrow(new RegExp(`^${env}=`));
     }
   });
+
+  it('when the job database settings are left out, then jobs use the embedded SQLite and the server runs them (issue 15)', () => {
+    expect(loadConfig({})).toMatchObject({ databaseUrl: '', apiOnly: false, leaseSeconds: 30, workerName: '' });
+    expect(loadConfig({ CHEXGEN_DATABASE_URL: 'postgresql://u:p@db.lan:5432/chexgen', CHEXGEN_PACS_URL: 'http://pacs.lan:8042/dicom-web', CHEXGEN_API_ONLY: '1', CHEXGEN_LEASE_S: '12', CHEXGEN_WORKER_NAME: 'gpu-1:a' }))
+      .toMatchObject({ databaseUrl: 'postgresql://u:p@db.lan:5432/chexgen', apiOnly: true, leaseSeconds: 12, workerName: 'gpu-1:a' });
+  });
+
+  it('when a job database setting is bad, then the error names its variable and the rule, and never echoes the URL (it may hold a password)', () => {
+    expect(() => loadConfig({ CHEXGEN_DATABASE_URL: 'mysql://u:secret@db/x' })).toThrow(/^CHEXGEN_DATABASE_URL=\(hidden\): must be a postgres:\/\//);
+    expect(() => loadConfig({ CHEXGEN_DATABASE_URL: 'mysql://u:secret@db/x' })).not.toThrow(/secret/);
+    expect(() => loadConfig({ CHEXGEN_LEASE_S: '1' })).toThrow(/^CHEXGEN_LEASE_S="1": /);
+    expect(() => loadConfig({ CHEXGEN_API_ONLY: 'yes' })).toThrow(/^CHEXGEN_API_ONLY="yes": /);
+    expect(() => loadConfig({ CHEXGEN_WORKER_NAME: 'a b' })).toThrow(/^CHEXGEN_WORKER_NAME="a b": letters, digits/);
+    expect(() => loadConfig({ CHEXGEN_API_ONLY: 'true' })).toThrow(/^CHEXGEN_API_ONLY=true: needs CHEXGEN_DATABASE_URL/);
+    expect(() => loadConfig({ CHEXGEN_DATABASE_URL: 'postgres://u:secret@db/x' })).toThrow(/^CHEXGEN_PACS_URL is empty: with CHEXGEN_DATABASE_URL/);
+  });
 });

@@ -20,6 +20,10 @@ export const CONFIG_KEYS = {
   executionProviders: { env: 'CHEXGEN_EP', default: 'cpu', doc: 'onnxruntime execution providers to try in order, comma-separated (cpu, cuda); cpu is always the fallback' },
   threads: { env: 'CHEXGEN_THREADS', default: '0', doc: 'onnxruntime intra-op threads (0 = one per core)' },
   dataDir: { env: 'CHEXGEN_DATA_DIR', default: resolve(REPO_ROOT, 'data'), doc: 'the job database (jobs.sqlite), the embedded DICOM store, the outbox and the previews live here' },
+  databaseUrl: { env: 'CHEXGEN_DATABASE_URL', default: '', doc: 'PostgreSQL job database (`postgres://user:password@host:5432/db`): the API and any number of `chexgen worker` processes, on any machines, share its queue (docs/deployment.md); needs CHEXGEN_PACS_URL (a shared PACS); empty = the embedded SQLite file in CHEXGEN_DATA_DIR, run by the server itself' },
+  apiOnly: { env: 'CHEXGEN_API_ONLY', default: 'false', doc: '`chexgen serve` runs no jobs itself, only the API (also `--api-only`); `chexgen worker` processes run them. Needs CHEXGEN_DATABASE_URL' },
+  leaseSeconds: { env: 'CHEXGEN_LEASE_S', default: '30', doc: 'PostgreSQL only: a running job whose worker has not renewed its lease (a heartbeat every third of this) for this long is handed to another worker; longer survives longer stalls of a worker, shorter recovers a dead worker\'s job sooner' },
+  workerName: { env: 'CHEXGEN_WORKER_NAME', default: '', doc: 'PostgreSQL only: how this process names itself as the holder of its jobs, in the database and the logs; empty = `<host name>:<process id>`. Must differ between processes' },
   pacsUrl: { env: 'CHEXGEN_PACS_URL', default: '', doc: 'DICOMweb root of the PACS (e.g. http://localhost:8042/dicom-web); empty = the embedded store' },
   pacsUser: { env: 'CHEXGEN_PACS_USER', default: '', doc: 'HTTP Basic user for the PACS' },
   pacsPassword: { env: 'CHEXGEN_PACS_PASSWORD', default: '', doc: 'HTTP Basic password for the PACS' },
@@ -70,6 +74,10 @@ const schema = z.object({
     .pipe(z.array(z.enum(EXECUTION_PROVIDER_NAMES)).min(1)),
   threads: z.coerce.number().int().min(0).max(256),
   dataDir: z.string().min(1),
+  databaseUrl: z.union([z.literal(''), z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// (or postgresql://) URL, or empty for the embedded SQLite')]),
+  apiOnly: z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),
+  leaseSeconds: z.coerce.number().int().min(3).max(3600),
+  workerName: z.string().max(200).regex(/^[A-Za-z0-9._:@-]*$/, 'letters, digits and . _ : @ - only'),
   pacsUrl: z.union([z.literal(''), z.string().url('must be an http(s) URL').regex(/^https?:\/\//, 'must be an http(s) URL')]),
   pacsUser: z.string(),
   pacsPassword: z.string(),
@@ -126,6 +134,14 @@ export type Config = {
   threads: number;
   spinning: boolean;
   dataDir: string;
+  /** '' = the embedded SQLite job database in dataDir; else a postgres:// URL shared by the API and workers. */
+  databaseUrl: string;
+  /** `chexgen serve` runs no jobs (workers do); needs databaseUrl. */
+  apiOnly: boolean;
+  /** Seconds a running job's lease lasts without a heartbeat (PostgreSQL). */
+  leaseSeconds: number;
+  /** '' = `<host>:<pid>`. */
+  workerName: string;
   /** '' when no PACS is configured: the embedded store is used. */
   pacsUrl: string;
   pacsUser: string;
@@ -193,9 +209,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<key
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? '') as keyof typeof CONFIG_KEYS;
     const variable = CONFIG_KEYS[key]?.env ?? key;
-    const secret = key === 'apiToken' || key === 'pacsPassword' || key === 'pacsToken';
+    const secret = key === 'apiToken' || key === 'pacsPassword' || key === 'pacsToken' || key === 'databaseUrl';
     throw new ChexgenError('INVALID_FIELD', `${variable}=${secret ? '(hidden)' : JSON.stringify(raw[key])}: ${issue?.message ?? 'invalid'}`, {
       field: variable,
+    });
+  }
+  const { databaseUrl, apiOnly, pacsUrl } = parsed.data;
+  if (apiOnly && databaseUrl === '') {
+    throw new ChexgenError('INVALID_FIELD', `${CONFIG_KEYS.apiOnly.env}=${raw.apiOnly}: needs ${CONFIG_KEYS.databaseUrl.env} (with the embedded SQLite the server runs its own jobs)`, {
+      field: CONFIG_KEYS.apiOnly.env,
+    });
+  }
+  if (databaseUrl !== '' && pacsUrl === '') {
+    throw new ChexgenError('INVALID_FIELD', `${CONFIG_KEYS.pacsUrl.env} is empty: with ${CONFIG_KEYS.databaseUrl.env} the API and the workers must share a PACS (the embedded store belongs to one process); docs/deployment.md`, {
+      field: CONFIG_KEYS.pacsUrl.env,
     });
   }
   return {

@@ -1,63 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { ChexgenError } from '../errors.js';
-import { decodeJobRequest, encodeJobRequest } from './jobRequestCodec.js';
 import type { Job, JobError, JobProgress, JobResult, JobStatus, SynthesisJobRequest } from './jobTypes.js';
-
-/** The schema, version 1. `user_version` tells later versions what to migrate. */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS jobs (
-  id               TEXT PRIMARY KEY,
-  kind             TEXT NOT NULL CHECK (kind IN ('synthesis')),
-  request          TEXT NOT NULL,
-  request_hash     TEXT NOT NULL,
-  status           TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'canceled')),
-  progress         TEXT NOT NULL,
-  results          TEXT NOT NULL DEFAULT '[]',
-  error            TEXT,
-  idempotency_key  TEXT UNIQUE,
-  cancel_requested INTEGER NOT NULL DEFAULT 0,
-  attempts         INTEGER NOT NULL DEFAULT 0,
-  created_at       TEXT NOT NULL,
-  updated_at       TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
-`;
-
-/**
- * Version 2: a job may belong to a cohort: `cohort_id` names it and `subject` holds the cohort's planned subject as
- * JSON, opaque here. The `cohorts` table itself is the cohort store's (server/src/cohorts/CohortStore.ts); databases
- * made before this split declare `cohort_id` as referencing it, which changes nothing (SQLite's foreign keys are off).
- */
-const COHORT_COLUMNS = `
-ALTER TABLE jobs ADD COLUMN cohort_id TEXT;
-ALTER TABLE jobs ADD COLUMN subject TEXT;
-CREATE INDEX jobs_by_cohort ON jobs (cohort_id);
-`;
-
-type Row = {
-  id: string; kind: 'synthesis'; request: string; request_hash: string; status: JobStatus; progress: string; results: string;
-  error: string | null; idempotency_key: string | null; cancel_requested: number; attempts: number; created_at: string; updated_at: string;
-};
-
-function toJob(row: Row): Job {
-  return {
-    id: row.id,
-    kind: row.kind,
-    request: decodeJobRequest(row.request),
-    requestHash: row.request_hash,
-    status: row.status,
-    progress: JSON.parse(row.progress) as JobProgress,
-    results: JSON.parse(row.results) as JobResult[],
-    error: row.error === null ? null : (JSON.parse(row.error) as JobError),
-    idempotencyKey: row.idempotency_key,
-    cancelRequested: row.cancel_requested !== 0,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 /** What {@link JobStore.insert} needs. */
 export type NewJob = { id: string; request: SynthesisJobRequest; requestHash: string; idempotencyKey: string | null; progress: JobProgress };
@@ -65,297 +7,136 @@ export type NewJob = { id: string; request: SynthesisJobRequest; requestHash: st
 /** A queued job of a cohort: its subject is the cohort's planned subject, kept as JSON and given back as it was. */
 export type NewCohortJob = Omit<NewJob, 'idempotencyKey'> & { subject: unknown };
 
-/** A cohort's job as {@link JobStore.cohortJobs} lists it. */
+/** A cohort's job as the cohort stores list it. */
 export type CohortJob = { jobId: string; subject: unknown; request: SynthesisJobRequest; status: JobStatus; results: JobResult[]; error: JobError | null };
 
 /** The queue limit an insert must respect (CHEXGEN_MAX_QUEUED_JOBS); absent = no limit. */
 export type QueueLimit = { maxQueuedJobs?: number };
 
 /**
- * The durable job queue: one SQLite file (better-sqlite3, WAL, synchronous=FULL, so a job is on disk before the API
- * answers 202), locked exclusively by the one process that has it open. Every state change is one statement or one transaction; the runner is the only writer of running
- * jobs. All methods are synchronous (better-sqlite3), which also makes check-then-insert free of races in-process.
+ * What a claim applies to a job a dead worker left running: started `maxAttempts` times, it is failed instead; a job
+ * a claim ends this way (or cancels, its cancel having been asked) is told to `onEnded`, so its end can be published.
  */
-export class JobStore {
-  private readonly db: Database.Database;
+export type ClaimRules = { maxAttempts: number; onEnded?: (job: Job) => void };
 
-  private constructor(path: string, private readonly now: () => Date) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    try {
-      this.db.pragma('busy_timeout = 2000');
-      // One server per data dir: the first write takes an exclusive lock held until close (released by the OS
-      // if the process dies), so a second server on the same folder cannot requeue jobs the first one runs.
-      this.db.pragma('locking_mode = EXCLUSIVE');
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.migrate();
-    } catch (error) {
-      this.db.close();
-      if ((error as { code?: string }).code === 'SQLITE_BUSY') {
-        throw new ChexgenError('UNAVAILABLE', `${path} is in use by another chexgen server: run one server per CHEXGEN_DATA_DIR`, {
-          field: 'CHEXGEN_DATA_DIR', cause: error,
-        });
-      }
-      throw error;
-    }
-  }
+/** What renewing a running job's lease found: whether this process still holds the job, and whether a cancel was asked. */
+export type LeaseState = { held: boolean; cancelRequested: boolean };
 
-  /** Creates the schema or brings an older database up to the current version, in one transaction. */
-  private migrate(): void {
-    this.db.transaction(() => {
-      const version = this.db.pragma('user_version', { simple: true }) as number;
-      this.db.exec(SCHEMA);
-      const columns = (this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name);
-      if (!columns.includes('cohort_id')) this.db.exec(COHORT_COLUMNS);
-      if (version < 2) this.db.pragma('user_version = 2');
-    })();
-  }
+/** What recovery at start did with jobs a crash left running, by id. */
+export type Recovered = { requeued: string[]; canceled: string[]; failed: string[] };
 
-  /**
-   * The open database, for the cohort store that keeps its own table in the same file (server/src/cohorts), so a
-   * cohort and its subjects' jobs go in one transaction. The `jobs` table is written through this class only.
-   */
-  get connection(): Database.Database {
-    return this.db;
+/**
+ * A write for a job this process no longer holds: its lease ran out and another worker took the job over. The run
+ * stops without touching the job; the other worker makes the same studies (same seed, same UIDs).
+ */
+export class LeaseLostError extends Error {
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} is no longer held by this worker (its lease ran out and another worker took it)`);
+    this.name = 'LeaseLostError';
   }
+}
 
-  /** Opens (creating if needed) the database at `path`, e.g. `<dataDir>/jobs.sqlite`. */
-  static open(path: string, options: { now?: () => Date } = {}): JobStore {
-    return new JobStore(path, options.now ?? (() => new Date()));
+/**
+ * The job database did not answer (a connection refused or cut, past the store's retry window). Not the job's fault:
+ * a runner never records it as the job's failure; the job is left to its lease, or to recovery at the next start.
+ */
+export class JobDatabaseUnavailableError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'JobDatabaseUnavailableError';
   }
+}
 
-  close(): void {
-    if (this.db.open) this.db.close();
-  }
-
-  private stamp(): string {
-    return this.now().toISOString();
-  }
+/**
+ * The durable job queue, one contract with two implementations: SQLite (`SqliteJobStore`, the embedded default: one
+ * process owns the file and runs its jobs) and PostgreSQL (`server/src/postgres`: one API and any number of workers
+ * on several machines, jobs handed out through pg-boss with leases). test/integration/jobStoreContract.test.ts runs
+ * the same cases against both.
+ *
+ * A job is on disk before `insert` resolves. A running job belongs to the process that claimed it: the writes of a
+ * run (`updateProgress`, `saveResult`, `finish`, `requeue`) throw {@link LeaseLostError} once another worker holds
+ * it. Connection failures are {@link JobDatabaseUnavailableError}.
+ */
+export interface JobStore {
+  /** Which database, for logs and /readyz (no credentials). */
+  readonly description: string;
 
   /**
    * Inserts a queued job, or returns the job that already holds `idempotencyKey` (`created: false`). The same key
    * with a different request hash is IDEMPOTENCY_CONFLICT; a full queue (`limit`) is UNAVAILABLE, checked in the same
    * transaction as the insert.
    */
-  insert(job: NewJob, limit: QueueLimit = {}): { job: Job; created: boolean } {
-    return this.db.transaction(() => {
-      if (job.idempotencyKey !== null) {
-        const existing = this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(job.idempotencyKey) as Row | undefined;
-        if (existing !== undefined) {
-          if (existing.request_hash !== job.requestHash) {
-            throw new ChexgenError('IDEMPOTENCY_CONFLICT', `idempotencyKey: the key was already used for job ${existing.id} with a different request`, {
-              field: 'idempotencyKey', status: 422,
-            });
-          }
-          return { job: toJob(existing), created: false };
-        }
-      }
-      this.reserveQueueRoom(1, limit);
-      const at = this.stamp();
-      this.db
-        .prepare(`INSERT INTO jobs (id, kind, request, request_hash, status, progress, idempotency_key, created_at, updated_at)
-                  VALUES (?, 'synthesis', ?, ?, 'queued', ?, ?, ?, ?)`)
-        .run(job.id, encodeJobRequest(job.request), job.requestHash, JSON.stringify(job.progress), job.idempotencyKey, at, at);
-      return { job: this.require(job.id), created: true };
-    })();
-  }
+  insert(job: NewJob, limit?: QueueLimit): Promise<{ job: Job; created: boolean }>;
+
+  /** Throws UNAVAILABLE (503) when `jobs` more queued jobs would pass `limit.maxQueuedJobs` now. */
+  reserveQueueRoom(jobs: number, limit: QueueLimit): Promise<void>;
+
+  get(id: string): Promise<Job | undefined>;
+
+  findByIdempotencyKey(key: string): Promise<Job | undefined>;
 
   /**
-   * Throws UNAVAILABLE (503) when `jobs` more queued jobs would pass `limit.maxQueuedJobs`. Call it inside the
-   * transaction that inserts them: checking before an await and inserting after it let parallel cohorts all pass.
+   * The next job to run, now `running` with one more attempt and held by this process; undefined when none waits.
+   * Single requests go before cohort subjects. A job whose previous worker died is taken over here (PostgreSQL),
+   * canceled when a cancel was asked, or failed with INTERRUPTED once started `rules.maxAttempts` times.
    */
-  reserveQueueRoom(jobs: number, limit: QueueLimit): void {
-    if (limit.maxQueuedJobs === undefined) return;
-    const { n: queued } = this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'`).get() as { n: number };
-    if (queued + jobs > limit.maxQueuedJobs) {
-      throw new ChexgenError('UNAVAILABLE', `the queue is full: ${queued} jobs wait and ${jobs} more would pass ${limit.maxQueuedJobs} (CHEXGEN_MAX_QUEUED_JOBS); try again later`, { status: 503 });
-    }
-  }
+  claimNext(rules: ClaimRules): Promise<Job | undefined>;
 
   /**
-   * Inserts the queued jobs of cohort `cohortId` (after room for all of them in the queue is checked, in the same
-   * transaction). Call it inside the transaction that writes the cohort, so both land together.
+   * At start, jobs a crash left `running` in this store: requeued, canceled (cancel asked) or failed (started
+   * `maxAttempts` times). SQLite does it here; with PostgreSQL other workers may be running their jobs, so nothing
+   * is touched and leases recover dead workers' jobs instead (empty lists).
    */
-  insertCohortJobs(cohortId: string, jobs: readonly NewCohortJob[], limit: QueueLimit = {}): void {
-    this.db.transaction(() => {
-      this.reserveQueueRoom(jobs.length, limit);
-      const at = this.stamp();
-      const insert = this.db.prepare(`INSERT INTO jobs (id, kind, request, request_hash, status, progress, cohort_id, subject, created_at, updated_at)
-                                      VALUES (?, 'synthesis', ?, ?, 'queued', ?, ?, ?, ?, ?)`);
-      for (const job of jobs) {
-        insert.run(job.id, encodeJobRequest(job.request), job.requestHash, JSON.stringify(job.progress), cohortId, JSON.stringify(job.subject), at, at);
-      }
-    })();
-  }
+  recoverInterrupted(maxAttempts: number): Promise<Recovered>;
 
-  /** Every job of a cohort with its subject and state, in the order they were inserted. */
-  cohortJobs(cohortId: string): CohortJob[] {
-    const rows = this.db
-      .prepare('SELECT id, subject, request, status, results, error FROM jobs WHERE cohort_id = ? ORDER BY rowid')
-      .all(cohortId) as { id: string; subject: string; request: string; status: JobStatus; results: string; error: string | null }[];
-    return rows.map((r) => ({
-      jobId: r.id,
-      subject: JSON.parse(r.subject) as unknown,
-      request: decodeJobRequest(r.request),
-      status: r.status,
-      results: JSON.parse(r.results) as JobResult[],
-      error: r.error === null ? null : (JSON.parse(r.error) as JobError),
-    }));
-  }
-
-  /** Number of a cohort's jobs per status (every status present, 0 when none). */
-  countCohortJobsByStatus(cohortId: string): Record<JobStatus, number> {
-    return this.countRows(this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs WHERE cohort_id = ? GROUP BY status').all(cohortId));
-  }
-
-  /** Cancels a cohort's queued jobs at once; returns the ids of those running (the runner stops them between steps). */
-  cancelCohortJobs(cohortId: string): { running: string[] } {
-    return this.db.transaction(() => {
-      this.db.prepare(`UPDATE jobs SET status = 'canceled', updated_at = ? WHERE cohort_id = ? AND status = 'queued'`).run(this.stamp(), cohortId);
-      const running = this.db.prepare(`SELECT id FROM jobs WHERE cohort_id = ? AND status = 'running'`).all(cohortId) as { id: string }[];
-      return { running: running.map((r) => r.id) };
-    })();
-  }
-
-  get(id: string): Job | undefined {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
-    return row === undefined ? undefined : toJob(row);
-  }
-
-  findByIdempotencyKey(key: string): Job | undefined {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(key) as Row | undefined;
-    return row === undefined ? undefined : toJob(row);
-  }
-
-  private require(id: string): Job {
-    const job = this.get(id);
-    if (job === undefined) throw new ChexgenError('NOT_FOUND', `no job ${id}`, { field: 'id', status: 404 });
-    return job;
-  }
-
-  /**
-   * The oldest queued job, now `running` with one more attempt; undefined when none waits. Single requests go
-   * before cohort subjects, so a person in the viewer does not wait behind a 1,000-subject cohort.
-   */
-  claimNext(): Job | undefined {
-    const row = this.db
-      .prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ?
-                WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY cohort_id IS NOT NULL, rowid LIMIT 1) RETURNING *`)
-      .get(this.stamp()) as Row | undefined;
-    return row === undefined ? undefined : toJob(row);
-  }
-
-  /**
-   * After a crash: jobs left `running` go back to `queued` (they resume where their recorded results end); those
-   * whose cancellation was asked for become `canceled`, and those already started `maxAttempts` times `failed`.
-   * Returns the ids per outcome.
-   */
-  recoverInterrupted(maxAttempts: number): { requeued: string[]; canceled: string[]; failed: string[] } {
-    return this.db.transaction(() => {
-      const rows = this.db.prepare(`SELECT id, attempts, cancel_requested FROM jobs WHERE status = 'running'`).all() as Row[];
-      const out = { requeued: [] as string[], canceled: [] as string[], failed: [] as string[] };
-      for (const row of rows) {
-        if (row.cancel_requested !== 0) {
-          this.finish(row.id, 'canceled');
-          out.canceled.push(row.id);
-        } else if (row.attempts >= maxAttempts) {
-          this.finish(row.id, 'failed', {
-            code: 'INTERRUPTED', message: `the job was interrupted ${row.attempts} times (server crash or kill); not retried again`,
-          });
-          out.failed.push(row.id);
-        } else {
-          this.requeue(row.id);
-          out.requeued.push(row.id);
-        }
-      }
-      return out;
-    })();
-  }
+  /** Renews this process's lease on a running job (its heartbeat) and reads its cancel flag. */
+  renewLease(id: string): Promise<LeaseState>;
 
   /** Puts a running job back in the queue (graceful shutdown); its recorded results are kept. */
-  requeue(id: string): void {
-    this.db.prepare(`UPDATE jobs SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'running'`).run(this.stamp(), id);
-  }
+  requeue(id: string): Promise<void>;
 
-  updateProgress(id: string, progress: JobProgress): void {
-    this.db.prepare('UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(progress), this.stamp(), id);
-  }
+  updateProgress(id: string, progress: JobProgress): Promise<void>;
 
   /** Records (or replaces) the result of image `result.index`. */
-  saveResult(id: string, result: JobResult): Job {
-    return this.db.transaction(() => {
-      const job = this.require(id);
-      const results = [...job.results.filter((r) => r.index !== result.index), result].sort((a, b) => a.index - b.index);
-      this.db.prepare('UPDATE jobs SET results = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(results), this.stamp(), id);
-      return { ...job, results };
-    })();
-  }
+  saveResult(id: string, result: JobResult): Promise<Job>;
 
   /** Ends a job. Only a job that is not final yet changes; returns whether it did. */
-  finish(id: string, status: 'succeeded' | 'failed' | 'canceled', error: JobError | null = null, progress?: JobProgress): boolean {
-    const info = this.db
-      .prepare(`UPDATE jobs SET status = ?, error = ?, progress = COALESCE(?, progress), updated_at = ?
-                WHERE id = ? AND status IN ('queued', 'running')`)
-      .run(status, error === null ? null : JSON.stringify(error), progress === undefined ? null : JSON.stringify(progress), this.stamp(), id);
-    return info.changes === 1;
-  }
+  finish(id: string, status: 'succeeded' | 'failed' | 'canceled', error?: JobError | null, progress?: JobProgress): Promise<boolean>;
 
   /**
    * Asks for cancellation: a queued job is canceled at once (`canceled`); a running one is flagged (`flagged`) so that
-   * the runner, or a restart after a crash, cancels it; a final job is left as it is (`final`).
+   * its runner, wherever it runs, stops it; a final job is left as it is (`final`). NOT_FOUND for an unknown id.
    */
-  requestCancel(id: string): 'canceled' | 'flagged' | 'final' {
-    return this.db.transaction(() => {
-      const job = this.require(id);
-      if (job.status === 'queued') {
-        this.finish(id, 'canceled');
-        return 'canceled' as const;
-      }
-      if (job.status === 'running') {
-        this.db.prepare('UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?').run(this.stamp(), id);
-        return 'flagged' as const;
-      }
-      return 'final' as const;
-    })();
-  }
+  requestCancel(id: string): Promise<'canceled' | 'flagged' | 'final'>;
 
   /**
    * Purges the pixels of masks taken from a SEG (`source: 'seg'`) from jobs that ended before `before`: their runs
-   * are dropped and the mask marked `purged` (label and size stay). Running and queued jobs keep theirs. Returns how
-   * many jobs changed.
+   * are dropped and the mask marked `purged` (label and size stay). Returns how many jobs changed.
    */
-  purgeSegMasks(before: Date): number {
-    return this.db.transaction(() => {
-      const rows = this.db
-        .prepare(`SELECT id, request FROM jobs WHERE status IN ('succeeded', 'failed', 'canceled') AND updated_at < ? AND instr(request, '"source":"seg"') > 0`)
-        .all(before.toISOString()) as { id: string; request: string }[];
-      let changed = 0;
-      for (const row of rows) {
-        const request = decodeJobRequest(row.request);
-        if (!(request.masks ?? []).some((m) => m.source === 'seg' && m.purged !== true)) continue;
-        const masks = (request.masks ?? []).map((m) => (m.source === 'seg' ? { label: m.label, width: m.width, height: m.height, rle: [], source: 'seg' as const, purged: true as const } : m));
-        // updated_at is left alone: the job did not change, only what is kept of its input
-        this.db.prepare('UPDATE jobs SET request = ? WHERE id = ?').run(encodeJobRequest({ ...request, masks }), row.id);
-        changed++;
-      }
-      return changed;
-    })();
-  }
+  purgeSegMasks(before: Date): Promise<number>;
 
   /** Number of jobs per status (every status present, 0 when none). */
-  countByStatus(): Record<JobStatus, number> {
-    return this.countRows(this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all());
-  }
+  countByStatus(): Promise<Record<JobStatus, number>>;
 
-  private countRows(rows: unknown[]): Record<JobStatus, number> {
-    const counts: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
-    for (const row of rows as { status: JobStatus; n: number }[]) counts[row.status] = row.n;
-    return counts;
-  }
+  /** Cheap liveness check of the database. */
+  ping(): Promise<boolean>;
 
-  /** Cheap liveness check of the database file. */
-  ping(): boolean {
-    return (this.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
-  }
+  close(): Promise<void>;
+}
+
+/** Every status with 0, then the counts of `rows` (`{ status, n }`). */
+export function countsByStatus(rows: readonly { status: JobStatus; n: number | string }[]): Record<JobStatus, number> {
+  const counts: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
+}
+
+/** The error of a job failed because it was started `attempts` times without ending (crashes, kills). */
+export function interruptedError(attempts: number): JobError {
+  return { code: 'INTERRUPTED', message: `the job was interrupted ${attempts} times (server crash or kill); not retried again` };
+}
+
+/** UNAVAILABLE (503): `adding` more queued jobs would pass the limit while `queued` wait. */
+export function queueFull(queued: number, adding: number, maxQueuedJobs: number): ChexgenError {
+  return new ChexgenError('UNAVAILABLE', `the queue is full: ${queued} jobs wait and ${adding} more would pass ${maxQueuedJobs} (CHEXGEN_MAX_QUEUED_JOBS); try again later`, { status: 503 });
 }

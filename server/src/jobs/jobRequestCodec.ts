@@ -22,3 +22,14 @@ export function decodeJobRequest(text: string): SynthesisJobRequest {
   });
   return { ...row, masks };
 }
+
+/**
+ * The `request` column of an ended job with the pixels of its SEG-derived masks dropped (`rle: []`, `purged: true`;
+ * label and size stay), or undefined when it has none left to purge.
+ */
+export function purgedRequest(text: string): string | undefined {
+  const request = decodeJobRequest(text);
+  if (!(request.masks ?? []).some((m) => m.source === 'seg' && m.purged !== true)) return undefined;
+  const masks = (request.masks ?? []).map((m) => (m.source === 'seg' ? { label: m.label, width: m.width, height: m.height, rle: [], source: 'seg' as const, purged: true as const } : m));
+  return encodeJobRequest({ ...request, masks });
+}

@@ -1,5 +1,3 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SoftwareIdentity } from '../dicom/WriterContext.js';
 import type { InstanceSink, Outbox } from '../delivery/Outbox.js';
@@ -10,22 +8,23 @@ import { SynthesisCanceledError, type LoadedModel } from '../synthesis/synthesiz
 import { jobWriterContext } from './jobWriterContext.js';
 import type { Job, JobProgress, JobResult } from './jobTypes.js';
 import { planJob } from './planJob.js';
+import type { PreviewStore } from './PreviewStore.js';
 
 /** What a synthesis job runs with: the one loaded model, the outbox and the store it delivers to. */
 export type SynthesisJobDeps = {
   model: LoadedModel;
   outbox: Outbox;
   sink: InstanceSink;
-  /** Previews go to `<previewDir>/<jobId>/<index>.png`. */
-  previewDir: string;
+  /** Where the 8-bit preview of each image goes (read by the API, perhaps on another machine). */
+  previews: PreviewStore;
   software: SoftwareIdentity;
 };
 
-/** How the runner follows and steers a job. `onResult` must persist the result before it returns. */
+/** How the runner follows and steers a job. `onResult` must persist the result before it resolves. */
 export type SynthesisJobHooks = {
   signal?: AbortSignal;
   onProgress?: (progress: JobProgress) => void;
-  onResult?: (result: JobResult) => void;
+  onResult?: (result: JobResult) => Promise<void>;
   /** Wall time of one image: generation, DICOM encoding, preview and outbox (not the delivery). */
   onImageDone?: (milliseconds: number) => void;
   /** How long undelivered studies are retried before the job fails with PACS_UNAVAILABLE (default 10 min). */
@@ -36,20 +35,8 @@ export type SynthesisJobHooks = {
   log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
 };
 
-/** Where a preview lives. */
-export function previewPath(previewDir: string, jobId: string, index: number): string {
-  return join(previewDir, jobId, `${index}.png`);
-}
-
 function progressOf(image: number, step: number, count: number, steps: number): JobProgress {
   return { image, count, step, steps, fraction: Math.min(1, (image * steps + step) / (count * steps)) };
-}
-
-async function writePreview(path: string, png: Buffer): Promise<void> {
-  await mkdir(join(path, '..'), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, png);
-  await rename(temp, path);
 }
 
 /**
@@ -98,9 +85,9 @@ export async function runSynthesisJob(
   const { request } = job;
   const plan = planJob(request, model);
   const results = new Map(job.results.map((r) => [r.index, r]));
-  const record = (result: JobResult): void => {
+  const record = async (result: JobResult): Promise<void> => {
     results.set(result.index, result);
-    hooks.onResult?.(result);
+    await hooks.onResult?.(result);
   };
   const aborted = (): void => {
     if (hooks.signal?.aborted) throw new SynthesisCanceledError();
@@ -119,13 +106,13 @@ export async function runSynthesisJob(
         sourceStudy: request.sourceStudy !== undefined ? { StudyInstanceUID: request.sourceStudy } : undefined,
       },
     });
-    await writePreview(previewPath(deps.previewDir, job.id, index), await renderPreviewPng(image));
+    await deps.previews.put(job.id, index, await renderPreviewPng(image));
     if (!(await outbox.has(study.studyInstanceUid))) await outbox.enqueue(study.studyInstanceUid, study.objects.map((o) => o.bytes));
     const result: JobResult = {
       index, seed: plan.seed + index, StudyInstanceUID: study.studyInstanceUid,
       SeriesInstanceUIDs: [...new Set(study.objects.map((o) => o.seriesInstanceUid))], delivered: false,
     };
-    record(result);
+    await record(result);
     hooks.onImageDone?.(performance.now() - started);
     return result;
   };
@@ -133,7 +120,7 @@ export async function runSynthesisJob(
   const deliver = async (result: JobResult): Promise<void> => {
     let outcome = await deliverOnce(outbox, sink, result.StudyInstanceUID, hooks.log);
     if (outcome === 'lost') outcome = await deliverOnce(outbox, sink, (await makeStudy(result.index)).StudyInstanceUID, hooks.log);
-    if (outcome === 'delivered') record({ ...result, delivered: true });
+    if (outcome === 'delivered') await record({ ...result, delivered: true });
   };
 
   for (let index = 0; index < plan.count; index++) {

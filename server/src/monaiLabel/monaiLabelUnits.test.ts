@@ -74,8 +74,8 @@ describe('runInferJob: how a job\'s end becomes the answer', () => {
   function fakeJobs(end: Partial<Job> | undefined): JobService {
     let listener: ((event: JobEvent) => void) | undefined;
     return {
-      submit: () => ({ job: queued, created: true }),
-      get: () => queued,
+      submit: async () => ({ job: queued, created: true }),
+      get: async () => queued,
       subscribe: (_id: string, l: (event: JobEvent) => void) => {
         listener = l;
         if (end !== undefined) setTimeout(() => listener?.({ type: 'done', jobId: 'j1', job: { ...queued, ...end } }), 5);

@@ -43,20 +43,38 @@ export async function runInferJob(jobs: JobService, store: DicomStore, request: 
   return { job: ended, result, SOPInstanceUID: sop, part10: await store.retrieveInstance(result.StudyInstanceUID, imageSeries, sop) };
 }
 
-/** The job once it has ended, or undefined after `timeoutMs`. Subscribes before looking, so no end is missed. */
-function waitUntilEnded(jobs: JobService, id: string, timeoutMs: number): Promise<Job | undefined> {
-  return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+/**
+ * The job once it has ended, or undefined after `timeoutMs`. Subscribes before looking, so no end is missed; also
+ * looks again every `recheckMs`, in case the event bus was away when the end was told (workers on other machines).
+ */
+function waitUntilEnded(jobs: JobService, id: string, timeoutMs: number, recheckMs = 2000): Promise<Job | undefined> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
     const finish = (job: Job | undefined): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
+      clearInterval(recheck);
       unsubscribe();
       resolve(job);
+    };
+    const look = (): void => {
+      jobs.get(id).then((now) => {
+        if (isFinal(now.status)) finish(now);
+      }, (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearInterval(recheck);
+        unsubscribe();
+        reject(error);
+      });
     };
     const unsubscribe = jobs.subscribe(id, (event) => {
       if (event.type === 'done') finish(event.job);
     });
-    const now = jobs.get(id);
-    if (isFinal(now.status)) return finish(now);
-    timer = setTimeout(() => finish(undefined), timeoutMs);
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    const recheck = setInterval(look, recheckMs);
+    look();
   });
 }

@@ -39,12 +39,12 @@ const finding = (value: string, previous: Record<string, number>): Record<string
 
 /** Follows a cohort with a progress bar until every subject has ended (or the process is interrupted). */
 async function follow(system: JobSystem, id: string, showBar: boolean, signal: AbortSignal): Promise<Cohort> {
-  let cohort = system.cohorts.get(id);
+  let cohort = await system.cohorts.get(id);
   const bar = showBar ? new SingleBar({ format: 'cohort |{bar}| {value}/{total} subjects  {failed} failed  ETA {eta_formatted}', hideCursor: true }) : undefined;
   bar?.start(cohort.progress.total, 0, { failed: 0 });
   while (!isFinal(cohort.status) && !signal.aborted) {
     await new Promise((r) => setTimeout(r, 500));
-    cohort = system.cohorts.get(id);
+    cohort = await system.cohorts.get(id);
     bar?.update(cohort.progress.done + cohort.progress.failed + cohort.progress.canceled, { failed: cohort.progress.failed });
   }
   bar?.stop();
@@ -102,14 +102,14 @@ Findings: see GET /api/v1/models "findings" or docs/api.md. Runs on CHEXGEN_DATA
       try {
         if (request !== undefined) id = (await system.cohorts.submit(request, null)).cohort.id;
         const cohortId = id ?? '';
-        process.stderr.write(`cohort ${cohortId}: ${system.cohorts.get(cohortId).request.size} subjects -> ${system.store.description}\n`);
+        process.stderr.write(`cohort ${cohortId}: ${(await system.cohorts.get(cohortId)).request.size} subjects -> ${system.store.description}\n`);
         const cohort = await follow(system, cohortId, process.stderr.isTTY === true && !opts.json, interrupted.signal);
         const out = resolve(opts.out ?? `cohort-${cohortId}`);
         await mkdir(out, { recursive: true });
-        const manifest = system.cohorts.manifest(cohortId);
+        const manifest = await system.cohorts.manifest(cohortId);
         await writeFile(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
         await writeFile(join(out, 'manifest.csv'), cohortManifestCsv(manifest));
-        if (opts.sheet && cohort.progress.done > 0) await writeFile(join(out, 'contact-sheet.png'), await system.cohorts.contactSheet(cohortId).png());
+        if (opts.sheet && cohort.progress.done > 0) await writeFile(join(out, 'contact-sheet.png'), await (await system.cohorts.contactSheet(cohortId)).png());
         // a dataset of the subjects made so far; `--resume <id> --export <dir>` exports a cohort made earlier
         const datasetDir = opts.export === undefined || cohort.progress.done === 0 ? undefined : resolve(opts.export);
         if (datasetDir !== undefined) {

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { loadConfig } from '../../config/loadConfig.js';
 import { startChexgenServer } from '../../composition/startChexgenServer.js';
 
-type Options = { port?: string; host?: string; dataDir?: string; model?: string; concurrency?: string; logLevel?: string };
+type Options = { port?: string; host?: string; dataDir?: string; model?: string; concurrency?: string; logLevel?: string; apiOnly?: boolean };
 
 /**
  * `chexgen serve`: the synthesis server, composed by startChexgenServer (server/src/composition). Logs JSON
@@ -17,6 +17,7 @@ export function serveCommand(): Command {
     .option('--data-dir <dir>', 'job database, embedded store, outbox and previews (default: CHEXGEN_DATA_DIR or data/)')
     .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1.1)')
     .option('--concurrency <n>', 'jobs run at the same time (default: CHEXGEN_CONCURRENCY or 1)')
+    .option('--api-only', 'run no jobs here, only the API: `chexgen worker` processes run them (default: CHEXGEN_API_ONLY; needs CHEXGEN_DATABASE_URL)')
     .option('--log-level <level>', 'debug, info, warn, error (default: CHEXGEN_LOG_LEVEL or info)')
     .addHelpText('after', '\nEvery setting and its environment variable: docs/configuration.md. The API: docs/api.md.\n')
     .action(async (opts: Options) => {
@@ -24,6 +25,7 @@ export function serveCommand(): Command {
         ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host !== undefined ? { host: opts.host } : {}),
         ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}),
         ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}), ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
+        ...(opts.apiOnly === true ? { apiOnly: 'true' } : {}),
       });
       const logger = pino({ level: config.logLevel, base: { service: 'chexgen' } });
       const server = await startChexgenServer(config, logger);

@@ -52,30 +52,31 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
     res.status(202).location(`/api/v1/cohorts/${cohort.id}`).json({ id: cohort.id, status: cohort.status, size: cohort.request.size, seed: cohort.request.seed });
   });
 
-  router.get('/cohorts/:id', (req, res) => {
-    res.json(cohortView(cohorts.get(cohortId(req.params.id))));
+  router.get('/cohorts/:id', async (req, res) => {
+    res.json(cohortView(await cohorts.get(cohortId(req.params.id))));
   });
 
-  router.delete('/cohorts/:id', (req, res) => {
-    const cohort = cohorts.cancel(cohortId(req.params.id));
+  router.delete('/cohorts/:id', async (req, res) => {
+    const cohort = await cohorts.cancel(cohortId(req.params.id));
     res.status(isFinal(cohort.status) ? 200 : 202).json({ id: cohort.id, status: cohort.status });
   });
 
-  router.get('/cohorts/:id/manifest.json', (req, res) => {
-    res.set('Cache-Control', 'no-cache').json(cohorts.manifest(cohortId(req.params.id)));
+  router.get('/cohorts/:id/manifest.json', async (req, res) => {
+    res.set('Cache-Control', 'no-cache').json(await cohorts.manifest(cohortId(req.params.id)));
   });
 
-  router.get('/cohorts/:id/manifest.csv', (req, res) => {
+  router.get('/cohorts/:id/manifest.csv', async (req, res) => {
     const id = cohortId(req.params.id);
+    const manifest = await cohorts.manifest(id);
     res
       .set('Cache-Control', 'no-cache')
       .set('Content-Disposition', `attachment; filename="cohort-${id}.csv"`)
       .type('text/csv')
-      .send(cohortManifestCsv(cohorts.manifest(id)));
+      .send(cohortManifestCsv(manifest));
   });
 
   router.get('/cohorts/:id/contact-sheet.png', async (req, res) => {
-    const sheet = cohorts.contactSheet(cohortId(req.params.id));
+    const sheet = await cohorts.contactSheet(cohortId(req.params.id));
     const etag = `"${sheet.version}"`;
     res.set('Cache-Control', 'no-cache').set('ETag', etag);
     if (req.get('if-none-match') === etag) {
@@ -87,9 +88,9 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
 
   // Server-sent events: `status` and `progress` at once, then whenever they change (the subjects are ordinary jobs;
   // their counts are read from the database every `pollMs`), and `done` at the end, after which the stream closes.
-  router.get('/cohorts/:id/events', (req, res) => {
+  router.get('/cohorts/:id/events', async (req, res) => {
     const id = cohortId(req.params.id);
-    let last = cohorts.get(id);
+    let last = await cohorts.get(id);
     const release = isFinal(last.status) ? () => undefined : (options.streams?.acquire() ?? (() => undefined));
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     sendEvent(res, 'status', { status: last.status });
@@ -100,19 +101,31 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
       return;
     }
     let sinceWrite = 0;
+    let closed = false;
+    let timer: NodeJS.Timeout | undefined;
     const pollMs = options.pollMs ?? 500;
-    const timer = setInterval(() => {
+    const close = (): void => {
+      closed = true;
+      clearTimeout(timer);
+      release();
+    };
+    req.on('close', close);
+    // one read at a time: the next poll is planned when this one has answered
+    const poll = async (): Promise<void> => {
       let now: Cohort;
       try {
-        now = cohorts.get(id);
+        now = await cohorts.get(id);
       } catch (error) {
         // The stream cannot go on (e.g. the database failed): say so to the client and in the log, then close.
         options.logger?.warn({ err: error, cohortId: id }, 'cohort event stream ended by an error');
-        sendEvent(res, 'error', error instanceof ChexgenError ? error.toJSON() : { code: 'INTERNAL', message: 'internal error' });
-        close();
-        res.end();
+        if (!closed) {
+          sendEvent(res, 'error', error instanceof ChexgenError ? error.toJSON() : { code: 'INTERNAL', message: 'internal error' });
+          close();
+          res.end();
+        }
         return;
       }
+      if (closed) return;
       sinceWrite += pollMs;
       const statusChanged = now.status !== last.status;
       const progressChanged = JSON.stringify(now.progress) !== JSON.stringify(last.progress);
@@ -125,13 +138,11 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
         sendEvent(res, 'done', cohortView(now));
         close();
         res.end();
+        return;
       }
-    }, pollMs);
-    const close = (): void => {
-      clearInterval(timer);
-      release();
+      timer = setTimeout(() => void poll(), pollMs);
     };
-    req.on('close', close);
+    timer = setTimeout(() => void poll(), pollMs);
   });
 
   return router;

@@ -22,7 +22,7 @@ export function datasetZipRoutes(cohorts: CohortService, exportDataset: ExportDa
   router.get('/cohorts/:id/dataset.zip', async (req, res) => {
     const id = String(req.params.id);
     if (!COHORT_ID.test(id)) throw new ChexgenError('NOT_FOUND', `no cohort ${id.slice(0, 64)}`, { field: 'id', status: 404 });
-    const files = exportDataset(cohorts.manifest(id));
+    const files = exportDataset(await cohorts.manifest(id));
     const first = await files.next();
     const zip = new yazl.ZipFile();
     res.status(200).type('application/zip').set('Content-Disposition', `attachment; filename="chexgen-cohort-${id}.zip"`).set('Cache-Control', 'no-store');

@@ -4,9 +4,9 @@ import type { JobService } from '../../jobs/JobService.js';
 /** `GET /metrics`: jobs by status, images per minute, p50/p95 image latency, and the process's memory. */
 export function metricsRoutes(jobs: JobService): Router {
   const router = Router();
-  router.get('/metrics', (_req, res) => {
+  router.get('/metrics', async (_req, res) => {
     const memory = process.memoryUsage();
-    res.json({ ...jobs.metrics(), process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, uptimeSeconds: Math.round(process.uptime()) } });
+    res.json({ ...(await jobs.metrics()), process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, uptimeSeconds: Math.round(process.uptime()) } });
   });
   return router;
 }

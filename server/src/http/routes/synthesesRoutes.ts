@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import { ChexgenError } from '../../errors.js';
 import type { JobService } from '../../jobs/JobService.js';
-import { isFinal } from '../../jobs/jobTypes.js';
+import { isFinal, type Job, type JobEvent } from '../../jobs/jobTypes.js';
 import type { EventStreamSlots } from '../EventStreamSlots.js';
 import { jobView, resultView } from '../jobView.js';
 import type { RequestLimits } from '../../synthesis/synthesisRequest.js';
@@ -30,8 +30,8 @@ export function synthesesRoutes(jobs: JobService, limits: RequestLimits, options
     res.status(202).location(`/api/v1/syntheses/${job.id}`).json({ id: job.id, status: job.status });
   });
 
-  router.get('/syntheses/:id', (req, res) => {
-    res.json(jobView(jobs.get(jobId(req.params.id))));
+  router.get('/syntheses/:id', async (req, res) => {
+    res.json(jobView(await jobs.get(jobId(req.params.id))));
   });
 
   router.delete('/syntheses/:id', async (req, res) => {
@@ -49,20 +49,38 @@ export function synthesesRoutes(jobs: JobService, limits: RequestLimits, options
   });
 
   // Server-sent events: `status` and `progress` at once, then `progress` per step, `result` per image, `status`
-  // on changes and `done` (the whole job) at the end, after which the stream closes.
-  router.get('/syntheses/:id/events', (req, res) => {
-    const job = jobs.get(jobId(req.params.id));
+  // on changes and `done` (the whole job) at the end, after which the stream closes. The job may run in a worker on
+  // another machine: its events come over the event bus. The stream subscribes before it reads the job, so nothing
+  // between the read and the subscription is missed (events that came before the read are dropped as stale).
+  router.get('/syntheses/:id/events', async (req, res) => {
+    const id = jobId(req.params.id);
+    const early: JobEvent[] = [];
+    let deliver = (event: JobEvent): void => void early.push(event);
+    const unsubscribe = jobs.subscribe(id, (event) => deliver(event));
+    let job: Job;
+    try {
+      job = await jobs.get(id);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
     const release = isFinal(job.status) ? () => undefined : (options.streams?.acquire() ?? (() => undefined));
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     sendEvent(res, 'status', { status: job.status });
     sendEvent(res, 'progress', job.progress);
     if (isFinal(job.status)) {
+      unsubscribe();
       sendEvent(res, 'done', jobView(job));
       res.end();
       return;
     }
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
-    const unsubscribe = jobs.subscribe(job.id, (event) => {
+    const close = (): void => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      release();
+    };
+    deliver = (event) => {
       if (event.type === 'progress') sendEvent(res, 'progress', event.progress);
       else if (event.type === 'status') sendEvent(res, 'status', { status: event.status });
       else if (event.type === 'result') sendEvent(res, 'result', resultView(job.id, event.result));
@@ -71,12 +89,10 @@ export function synthesesRoutes(jobs: JobService, limits: RequestLimits, options
         close();
         res.end();
       }
-    });
-    const close = (): void => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      release();
     };
+    // what came between subscribing and reading: only an end still matters (the read already shows the rest)
+    const ended = early.find((event) => event.type === 'done');
+    if (ended !== undefined) deliver(ended);
     req.on('close', close);
   });
 
