@@ -9,6 +9,10 @@
  * map (and the table in docs/architecture.md, which the test compares with it) is the code's real dependency graph.
  */
 
+function escapeText(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** module -> modules it may import; '(types)' = type-only imports. */
 const MODULE_MAP = {
   errors: [],
@@ -16,38 +20,43 @@ const MODULE_MAP = {
   config: ['errors'],
   validation: ['errors'],
   conditions: ['errors'],
+  contract: ['conditions'],
   model: ['errors', 'validation'],
   runtime: ['errors', 'model'],
-  synthesis: ['errors', 'validation', 'conditions', 'model (types)', 'runtime (types)'],
+  synthesis: ['errors', 'validation', 'conditions', 'contract', 'model (types)', 'runtime (types)'],
   dicom: ['errors', 'conditions'],
   images: ['errors', 'conditions', 'dicom', 'synthesis (types)'],
   pacs: ['errors', 'conditions', 'dicom'],
   delivery: ['errors', 'pacs'],
   generation: ['errors', 'conditions', 'model', 'synthesis', 'dicom', 'images'],
-  jobs: ['errors', 'conditions', 'synthesis', 'dicom', 'images', 'generation', 'delivery (types)'],
-  cohorts: ['errors', 'validation', 'conditions', 'synthesis', 'jobs'],
+  jobs: ['errors', 'conditions', 'contract', 'synthesis', 'dicom', 'images', 'generation', 'delivery (types)'],
+  cohorts: ['errors', 'validation', 'conditions', 'contract', 'jobs'],
   datasetExport: ['errors', 'conditions', 'dicom', 'pacs (types)', 'cohorts'],
   postgres: ['errors', 'jobs', 'cohorts'],
-  http: ['errors', 'validation', 'version', 'model (types)', 'synthesis', 'dicom', 'pacs', 'jobs', 'cohorts', 'datasetExport (types)'],
+  http: ['errors', 'validation', 'version', 'contract', 'model (types)', 'synthesis', 'dicom', 'pacs', 'jobs', 'cohorts', 'datasetExport (types)'],
   monaiLabel: ['errors', 'synthesis', 'dicom', 'pacs (types)', 'jobs', 'http'],
   composition: ['errors', 'version', 'config', 'model', 'runtime', 'synthesis', 'pacs', 'delivery', 'jobs', 'cohorts', 'datasetExport', 'postgres', 'http', 'monaiLabel'],
-  cli: ['errors', 'version', 'config', 'conditions', 'model', 'synthesis', 'dicom', 'images', 'pacs', 'delivery', 'generation', 'jobs', 'cohorts', 'datasetExport', 'composition'],
+  cli: ['errors', 'version', 'config', 'conditions', 'contract', 'model', 'synthesis', 'dicom', 'images', 'pacs', 'delivery', 'generation', 'jobs', 'cohorts', 'datasetExport', 'composition'],
   evaluation: ['validation', 'config', 'synthesis', 'images', 'composition'],
   bench: ['errors', 'config', 'synthesis', 'dicom', 'pacs', 'jobs', 'cohorts', 'composition'],
-  extension: ['package.json', 'conditions', 'synthesis'],
+  extension: ['package.json', 'contract'],
 };
 
 /**
- * The server files the OHIF extension bundles (pure, no Node API): the run-length codec and label rules of masks and
- * boxes, and the prompt rule. They may import only each other.
+ * The server files the OHIF extension bundles (pure, no Node API): the wire contract (server/src/contract: schemas,
+ * vocabulary, prompt rule) and what it re-exports, the run-length codec and label rules of masks and boxes. They may
+ * import only each other and zod. The extension imports the contract's index and nothing else of server/src.
  */
+const CONTRACT_ENTRY = 'server/src/contract/index.ts';
 const SHARED_WITH_BROWSER = [
-  'server/src/errors.ts',
-  'server/src/conditions/conditionTypes.ts',
-  'server/src/conditions/conditionLabels.ts',
-  'server/src/conditions/runLength.ts',
-  'server/src/synthesis/promptPrefix.ts',
+  '^server/src/contract/[^/]+\\.ts$',
+  `^${escapeText('server/src/errors.ts')}$`,
+  `^${escapeText('server/src/conditions/conditionTypes.ts')}$`,
+  `^${escapeText('server/src/conditions/conditionLabels.ts')}$`,
+  `^${escapeText('server/src/conditions/runLength.ts')}$`,
 ];
+/** The packages the shared files may use (they run in the browser too). */
+const BROWSER_PACKAGES = ['zod'];
 
 /** Third-party libraries and the only modules that may use them. */
 const LIBRARY_OWNERS = {
@@ -63,7 +72,7 @@ const LIBRARY_OWNERS = {
   'nifti-reader-js': ['datasetExport'],
 };
 
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escape = escapeText;
 const moduleName = (entry) => entry.replace(/ \(types\)$/, '');
 /** The path regex of a module. */
 function modulePath(name) {
@@ -103,18 +112,18 @@ const libraryRules = Object.entries(LIBRARY_OWNERS).map(([library, owners]) => (
 
 const browserRules = [
   {
-    name: 'extension-uses-only-shared-server-files',
-    comment: `the extension bundles only these server files: ${SHARED_WITH_BROWSER.join(', ')}`,
+    name: 'extension-uses-only-the-contract',
+    comment: `the extension imports the server only through the wire contract, ${CONTRACT_ENTRY}`,
     severity: 'error',
     from: { path: '^extension/src/' },
-    to: { path: '^server/src/', pathNot: either(SHARED_WITH_BROWSER.map((f) => `^${escape(f)}$`)) },
+    to: { path: '^server/src/', pathNot: `^${escape(CONTRACT_ENTRY)}$` },
   },
   {
     name: 'shared-server-files-stay-pure',
-    comment: 'the server files the extension bundles import only each other: no Node API, no package',
+    comment: `the server files the extension bundles import only each other and ${BROWSER_PACKAGES.join(', ')}: no Node API, no other package`,
     severity: 'error',
-    from: { path: either(SHARED_WITH_BROWSER.map((f) => `^${escape(f)}$`)) },
-    to: { pathNot: either(SHARED_WITH_BROWSER.map((f) => `^${escape(f)}$`)) },
+    from: { path: either(SHARED_WITH_BROWSER) },
+    to: { pathNot: either([...SHARED_WITH_BROWSER, ...BROWSER_PACKAGES.map((p) => `(^|/)node_modules/${escape(p)}/`)]) },
   },
 ];
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a Debian machine with Node 20: Debian packages, then npm packages.
+# Installs what the test suite needs on a Debian machine with Node 20, 22 or 24: Debian packages, then npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
@@ -20,6 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# node-gyp builds better-sqlite3 against this Node's own headers (scripts/node-headers.mjs says why)
+nodedir="$(node scripts/node-headers.mjs "${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null || true)}")"
+[ -z "$nodedir" ] || export npm_config_nodedir="$nodedir"
 # onnxruntime-node's postinstall would download CUDA libraries from an unreachable host; .npmrc skips it (and so
 # does this variable, for npm versions that drop the .npmrc key)
 ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund

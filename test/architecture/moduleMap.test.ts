@@ -104,8 +104,10 @@ describe('module map: a forbidden import fails the check', () => {
       'server/src/synthesis/plan.ts': "import { createWorkerRuntime } from '../runtime/createWorkerRuntime.js';\nexport const start = createWorkerRuntime;\n",
       // dcmjs belongs to dicom
       'server/src/pacs/parse.ts': "import dcmjs from 'dcmjs';\nexport const data = dcmjs.data;\n",
-      // the extension may bundle only the pure shared files
-      'extension/src/panel.ts': "import { encodeRuns } from '../../server/src/conditions/runLength.js';\nimport type { SynthesisPlan } from '../../server/src/synthesis/synthesize.js';\nexport type P = [typeof encodeRuns, SynthesisPlan];\n",
+      // the extension imports the server only through the contract's index, which is pure (zod and the shared files)
+      'server/src/contract/index.ts': "export { encodeRuns } from '../conditions/runLength.js';\nexport { z } from 'zod/v4';\n",
+      'server/src/contract/readLimits.ts': "import { readFileSync } from 'node:fs';\nexport const limits = (): string => readFileSync('x', 'utf8');\n",
+      'extension/src/panel.ts': "import { encodeRuns } from '../../server/src/contract/index.js';\nimport { encodeRuns as direct } from '../../server/src/conditions/runLength.js';\nimport type { SynthesisPlan } from '../../server/src/synthesis/synthesize.js';\nexport type P = [typeof encodeRuns, typeof direct, SynthesisPlan];\n",
       // a cycle inside one module
       'server/src/jobs/a.ts': "import { b } from './b.js';\nexport const a = (): number => b() + 1;\n",
       'server/src/jobs/b.ts': "import { a } from './a.js';\nexport const b = (): number => a();\n",
@@ -124,11 +126,13 @@ describe('module map: a forbidden import fails the check', () => {
       'dicom-imports: server/src/dicom/buildImage.ts -> server/src/synthesis/synthesize.ts',
       'synthesis-imports-runtime-types-only: server/src/synthesis/plan.ts -> server/src/runtime/createWorkerRuntime.ts',
       expect.stringMatching(/^only-dicom-use-dcmjs: server\/src\/pacs\/parse\.ts -> .*node_modules\/dcmjs\//),
-      'extension-uses-only-shared-server-files: extension/src/panel.ts -> server/src/synthesis/synthesize.ts',
+      'extension-uses-only-the-contract: extension/src/panel.ts -> server/src/synthesis/synthesize.ts',
+      'extension-uses-only-the-contract: extension/src/panel.ts -> server/src/conditions/runLength.ts',
+      expect.stringMatching(/^shared-server-files-stay-pure: server\/src\/contract\/readLimits\.ts -> (node:)?fs$/),
       expect.stringMatching(/^no-circular: server\/src\/jobs\/(a|b)\.ts -> server\/src\/jobs\/(a|b)\.ts$/),
     ]));
-    // the shared run-length codec is fine for the extension
-    expect(found.filter((v) => v.includes('-> server/src/conditions/runLength.ts'))).toEqual([]);
-    expect(broken.summary.error).toBeGreaterThanOrEqual(5);
+    // the contract's index is fine for the extension, and the codec and zod are fine for the contract
+    expect(found.filter((v) => v.includes('-> server/src/contract/index.ts') || v.includes('node_modules/zod/') || v.startsWith('shared-server-files-stay-pure: server/src/contract/index.ts'))).toEqual([]);
+    expect(broken.summary.error).toBeGreaterThanOrEqual(7);
   }, 120_000);
 });

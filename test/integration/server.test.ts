@@ -108,25 +108,25 @@ describe('synthesis server (tiny model, embedded store)', () => {
 
   it.each([
     [{}, 'text', /at least one of text, masks or boxes/],
-    [{ text: 'x', steps: 0 }, 'steps', /steps: Number must be greater than or equal to 1/],
+    [{ text: 'x', steps: 0 }, 'steps', /steps: Too small: expected number to be >=1/],
     [{ text: 'x', steps: 101 }, 'steps', /at most 100 \(CHEXGEN_MAX_STEPS\)/],
-    [{ text: 'x', count: '2' }, 'count', /count: Expected number, received string/],
+    [{ text: 'x', count: '2' }, 'count', /count: Invalid input: expected number, received string/],
     [{ text: 'x', count: 17 }, 'count', /CHEXGEN_MAX_COUNT/],
     [{ text: 'x'.repeat(201) }, 'text', /at most 200 \(CHEXGEN_MAX_TEXT_LENGTH\)/],
-    [{ text: 'x', sex: 'X' }, 'sex', /Expected 'F' \| 'M'/],
-    [{ text: 'x', view: 'oblique' }, 'view', /'AP supine'/],
-    [{ boxes: [{ label: 'nodule', x0: 1, y0: 1, x1: 9, y1: 9 }, { label: 'nodule', x0: 1, y0: 1, y1: 9 }] }, 'boxes[1].x1', /boxes\[1\]\.x1: Required/],
+    [{ text: 'x', sex: 'X' }, 'sex', /sex: Invalid option: expected one of "F"\|"M"/],
+    [{ text: 'x', view: 'oblique' }, 'view', /"AP supine"/],
+    [{ boxes: [{ label: 'nodule', x0: 1, y0: 1, x1: 9, y1: 9 }, { label: 'nodule', x0: 1, y0: 1, y1: 9 }] }, 'boxes[1].x1', /boxes\[1\]\.x1: Invalid input: expected number, received undefined/],
     [{ boxes: [{ label: 'nodule', x0: 50, y0: 1, x1: 9, y1: 9 }] }, 'boxes[0]', /x0 < x1/],
     [{ text: 'x', masks: [{ label: 'heart', png: 'not base64!' }] }, 'masks[0].png', /not valid base64/],
     [{ text: 'x', masks: [{ label: 'heart', png: Buffer.from('GIF89a....').toString('base64') }] }, 'masks[0].png', /not a PNG/],
     [{ text: 'x', masks: [{ label: 'heart', width: 2, height: 2, rle: [1, 2] }] }, 'masks[0].rle', /cover 3 pixels; width x height is 4/],
     [{ text: 'x', masks: [{ label: 'heart', width: 2, height: 2 }] }, 'masks[0].png', /exactly one of png/],
     [{ text: 'x', txt: 'typo' }, 'txt', /txt: unknown field/],
-    [{ text: 'x', sampler: 'plms' }, 'sampler', /'dpmpp-2m' \| 'euler' \| 'ddim'/],
+    [{ text: 'x', sampler: 'plms' }, 'sampler', /"dpmpp-2m"\|"euler"\|"ddim"/],
     [{ text: 'x', sourceStudy: '../../etc' }, 'sourceStudy', /DICOM UID/],
     [{ text: 'x', model: 'other-model' }, 'model', /not loaded; this server runs tiny-parity/],
-    [{ text: 'x', seed: -1 }, 'seed', /greater than or equal to 0/],
-    [{ text: 'x', guidance: 'high' }, 'guidance', /Expected number/],
+    [{ text: 'x', seed: -1 }, 'seed', /seed: Too small: expected number to be >=0/],
+    [{ text: 'x', guidance: 'high' }, 'guidance', /guidance: Invalid input: expected number/],
   ])('when the body is %j, then 400 INVALID_FIELD names %s and the rule', async (body, field, message) => {
     const res = await api.post('/api/v1/syntheses', body);
     expect(res.status).toBe(400);

@@ -1,4 +1,4 @@
-import { encodeRuns, insidePixels } from '../../../server/src/conditions/runLength';
+import { encodeRuns, insidePixels } from '../contract';
 
 /**
  * Run-length code of the pixels of `data` equal to `value` (one segment of a labelmap), with the count of pixels

@@ -1,11 +1,11 @@
 import type {
-  ApiErrorBody,
+  ErrorBody,
   CohortJob,
-  CohortRequest,
+  CohortRequestBody,
   ModelsResponse,
   SynthesisJob,
-  SynthesisRequest,
-} from './types';
+  SynthesisRequestBody,
+} from '../contract';
 
 /** An error answer of the server (`{ error: { code, message, field } }`) or a network failure (`NETWORK`). */
 export class ApiError extends Error {
@@ -37,7 +37,7 @@ export class ChexgenClient {
     return this.request<ModelsResponse>('GET', '/api/v1/models');
   }
 
-  submitSynthesis(body: SynthesisRequest): Promise<{ id: string; status: string }> {
+  submitSynthesis(body: SynthesisRequestBody): Promise<{ id: string; status: string }> {
     return this.request('POST', '/api/v1/syntheses', body);
   }
 
@@ -49,7 +49,7 @@ export class ChexgenClient {
     return this.request('DELETE', `/api/v1/syntheses/${encodeURIComponent(id)}`);
   }
 
-  submitCohort(body: CohortRequest): Promise<{ id: string; status: string }> {
+  submitCohort(body: CohortRequestBody): Promise<{ id: string; status: string }> {
     return this.request('POST', '/api/v1/cohorts', body);
   }
 
@@ -90,7 +90,7 @@ export class ChexgenClient {
 }
 
 function toApiError(body: unknown, status: number): ApiError {
-  const error = typeof body === 'object' && body !== null ? (body as { error?: Partial<ApiErrorBody> }).error : undefined;
+  const error = typeof body === 'object' && body !== null ? (body as { error?: Partial<ErrorBody> }).error : undefined;
   if (error && typeof error.code === 'string') {
     return new ApiError(error.code, error.message ?? error.code, error.field ?? null, status);
   }

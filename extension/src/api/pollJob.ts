@@ -1,4 +1,4 @@
-import { FINAL_STATUSES, type JobStatus } from './types';
+import { FINAL_STATUSES, type JobStatus } from '../contract';
 
 /**
  * Reads a job every `pollMs` until it reaches a final status (the fallback when its event stream breaks). Each

@@ -1,7 +1,5 @@
-import type { CohortRequest } from '../api/types';
-import { MAX_GUIDANCE, MAX_SEED, parseInteger, type Problem } from '../request/buildSynthesisRequest';
-
-export const MAX_COHORT_SIZE = 1000;
+import { isSamplerName, MAX_GUIDANCE, MAX_SEED, type ApiLimits, type CohortRequestBody } from '../contract';
+import { parseInteger, type Problem } from '../request/buildSynthesisRequest';
 
 /** What the cohort dialog holds (strings as typed). Weights are relative; empty = not sent. */
 export type CohortForm = {
@@ -41,13 +39,14 @@ export function defaultCohortForm(): CohortForm {
 
 /**
  * Builds `POST /api/v1/cohorts` from the dialog, checking each field first (sizes, weights >= 0 with a positive sum,
- * age bands `lo-hi` with lo <= hi, prevalences 0..1); `request` is undefined whenever `problems` is not empty.
+ * age bands `lo-hi` with lo <= hi, prevalences 0..1) against the server's limits (`GET /api/v1/models` `limits`:
+ * maxCohortSize, maxSteps); `request` is undefined whenever `problems` is not empty.
  */
-export function buildCohortRequest(form: CohortForm, limits: { maxSteps: number }): { request?: CohortRequest; problems: Problem[] } {
+export function buildCohortRequest(form: CohortForm, limits: Pick<ApiLimits, 'maxSteps' | 'maxCohortSize'>): { request?: CohortRequestBody; problems: Problem[] } {
   const problems: Problem[] = [];
   const size = parseInteger(form.size);
-  if (size === undefined || size < 1 || size > MAX_COHORT_SIZE) problems.push({ field: 'size', message: `size must be 1-${MAX_COHORT_SIZE}` });
-  const request: CohortRequest = { size: size ?? 0 };
+  if (size === undefined || size < 1 || size > limits.maxCohortSize) problems.push({ field: 'size', message: `size must be 1-${limits.maxCohortSize}` });
+  const request: CohortRequestBody = { size: size ?? 0 };
   if (form.seed.trim() !== '') {
     const seed = parseInteger(form.seed);
     if (seed === undefined || seed > MAX_SEED) problems.push({ field: 'seed', message: `seed must be a whole number 0-${MAX_SEED}` });
@@ -92,7 +91,10 @@ export function buildCohortRequest(form: CohortForm, limits: { maxSteps: number 
     if (!Number.isFinite(g) || g < 0 || g > MAX_GUIDANCE) problems.push({ field: 'guidance', message: `guidance must be 0-${MAX_GUIDANCE}` });
     else request.guidance = g;
   }
-  if (form.sampler !== '') request.sampler = form.sampler;
+  if (form.sampler !== '') {
+    if (isSamplerName(form.sampler)) request.sampler = form.sampler;
+    else problems.push({ field: 'sampler', message: `unknown sampler "${form.sampler}"` });
+  }
   return problems.length > 0 ? { problems } : { request, problems };
 }
 

@@ -1,13 +1,13 @@
 import { useMemo, useState } from 'react';
 import type { ChexgenClient } from '../api/ChexgenClient';
 import type { EventSourceFactory } from '../api/followEvents';
-import type { Limits, ModelInfo } from '../api/types';
-import { buildCohortRequest, defaultCohortForm, MAX_COHORT_SIZE, type CohortForm } from '../cohort/buildCohortRequest';
+import type { ApiLimits, ModelInfo } from '../contract';
+import { buildCohortRequest, defaultCohortForm, type CohortForm } from '../cohort/buildCohortRequest';
 import { ErrorBox } from './JobSection';
 import { styles } from './styles';
 import { useCohortJob } from './useCohortJob';
 
-type Props = { client: ChexgenClient; openEvents: EventSourceFactory; model: ModelInfo; limits: Limits; onClose: () => void };
+type Props = { client: ChexgenClient; openEvents: EventSourceFactory; model: ModelInfo; limits: ApiLimits; onClose: () => void };
 
 const overlay = { position: 'fixed', inset: 0, background: 'rgba(0,0,0,0.6)', zIndex: 1000, display: 'flex', alignItems: 'center', justifyContent: 'center' } as const;
 const dialog = { ...styles.panel, background: '#041c33', border: '1px solid #5acce6', borderRadius: 6, width: 520, maxHeight: '90vh', overflowY: 'auto', padding: 14 } as const;
@@ -34,7 +34,7 @@ export function CohortDialog({ client, openEvents, model, limits, onClose }: Pro
         <div style={styles.muted}>Weights are relative; the server normalises them. Empty = the server's default.</div>
         <div style={styles.row}>
           <label style={styles.label}>
-            Size (1-{MAX_COHORT_SIZE})
+            Size (1-{limits.maxCohortSize})
             <input data-cy="chexgen-cohort-size" style={{ ...styles.input, width: 70 }} value={form.size} onChange={(e) => setForm({ ...form, size: e.target.value })} />
           </label>
           <label style={styles.label}>
@@ -98,7 +98,7 @@ export function CohortDialog({ client, openEvents, model, limits, onClose }: Pro
             <span>{job.state.phase}</span>
             {p && (
               <span>
-                {p.done} of {p.total} done{p.failed > 0 ? `, ${p.failed} failed` : ''} ({Math.round(p.fraction * 100)}%)
+                {p.done} of {p.total} done{p.failed > 0 ? `, ${p.failed} failed` : ''}{p.canceled > 0 ? `, ${p.canceled} canceled` : ''} ({Math.round(p.fraction * 100)}%)
               </span>
             )}
           </div>

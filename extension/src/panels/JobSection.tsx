@@ -1,4 +1,4 @@
-import type { ApiErrorBody, SynthesisResult } from '../api/types';
+import type { ErrorBody, SynthesisResult } from '../contract';
 import type { SynthesisJobState } from './useSynthesisJob';
 import { styles } from './styles';
 
@@ -56,7 +56,7 @@ export function JobSection({ state, previewUrl, onCancel, onOpen }: Props) {
 }
 
 /** A server error as it came: code, message, field. */
-export function ErrorBox({ error }: { error: ApiErrorBody }) {
+export function ErrorBox({ error }: { error: ErrorBody }) {
   return (
     <div role="alert" style={styles.error} data-cy="chexgen-error">
       <strong>{error.code}</strong>

@@ -1,4 +1,5 @@
-import { MAX_SEED, type SynthesisForm } from '../request/buildSynthesisRequest';
+import { MAX_SEED } from '../contract';
+import type { SynthesisForm } from '../request/buildSynthesisRequest';
 import { styles } from './styles';
 
 type Props = { form: SynthesisForm; samplers: readonly string[]; maxCount: number; maxSteps: number; random: () => number; onChange: (patch: Partial<SynthesisForm>) => void };

@@ -1,5 +1,5 @@
-import { VIEWS, type Sex, type View } from '../api/types';
-import { compilePrompt } from '../request/promptPrefix';
+import { VIEWS, type Sex, type View } from '../contract';
+import { compilePrompt } from '../contract';
 import { REPORT_TEMPLATES } from '../request/reportTemplates';
 import { reportText, type SynthesisForm } from '../request/buildSynthesisRequest';
 import { styles } from './styles';

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ChexgenClient } from '../api/ChexgenClient';
 import type { EventSourceFactory } from '../api/followEvents';
-import type { ApiErrorBody, ModelInfo, ModelsResponse } from '../api/types';
+import type { ErrorBody, ModelInfo, ModelsResponse } from '../contract';
 import type { SourceBox, SourceSegment } from '../annotations/types';
 import { buildSynthesisRequest, type SynthesisForm } from '../request/buildSynthesisRequest';
 import { normaliseLabel, suggestBoxLabel } from '../request/suggestBoxLabel';
@@ -32,7 +32,7 @@ export type SynthesisPanelProps = {
  */
 export function SynthesisPanel({ client, host, openEvents, random = Math.random, debounceMs = 250 }: SynthesisPanelProps) {
   const [models, setModels] = useState<ModelsResponse>();
-  const [loadError, setLoadError] = useState<ApiErrorBody>();
+  const [loadError, setLoadError] = useState<ErrorBody>();
   const [boxes, setBoxes] = useState<SourceBox[]>(() => host.readBoxes());
   const [segments, setSegments] = useState<SourceSegment[]>(() => host.readSegments());
   const [form, setForm] = useState<SynthesisForm>(emptyForm);

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ChexgenClient } from '../api/ChexgenClient';
 import { followEvents, type EventSourceFactory } from '../api/followEvents';
 import { pollJob } from '../api/pollJob';
-import { type ApiErrorBody, type CohortJob, type CohortProgress, type CohortRequest, type JobStatus } from '../api/types';
+import { type ErrorBody, type CohortJob, type CohortProgress, type CohortRequestBody, type JobStatus } from '../contract';
 import { toErrorBody } from './useSynthesisJob';
 
 export type CohortJobState = {
@@ -11,7 +11,7 @@ export type CohortJobState = {
   progress?: CohortProgress;
   manifest?: { json: string; csv: string };
   contactSheet?: string;
-  error?: ApiErrorBody;
+  error?: ErrorBody;
 };
 
 /**
@@ -24,7 +24,7 @@ export function useCohortJob(client: ChexgenClient, openEvents: EventSourceFacto
   useEffect(() => () => stop.current(), []);
 
   const apply = useCallback((job: CohortJob) => {
-    setState((s) => ({ ...s, phase: job.status, progress: job.progress ?? s.progress, manifest: job.manifest ?? s.manifest, contactSheet: job.contactSheet ?? s.contactSheet, error: job.error ?? undefined }));
+    setState((s) => ({ ...s, phase: job.status, progress: job.progress ?? s.progress, manifest: job.manifest ?? s.manifest, contactSheet: job.contactSheet ?? s.contactSheet, error: undefined }));
   }, []);
 
   const poll = useCallback(
@@ -35,7 +35,7 @@ export function useCohortJob(client: ChexgenClient, openEvents: EventSourceFacto
   );
 
   const submit = useCallback(
-    async (request: CohortRequest) => {
+    async (request: CohortRequestBody) => {
       stop.current();
       setState({ phase: 'submitting' });
       let id: string;

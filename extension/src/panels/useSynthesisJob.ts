@@ -2,14 +2,14 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, type ChexgenClient } from '../api/ChexgenClient';
 import { followEvents, type EventSourceFactory } from '../api/followEvents';
 import { pollJob } from '../api/pollJob';
-import { type ApiErrorBody, type JobStatus, type SynthesisJob, type SynthesisProgress, type SynthesisRequest, type SynthesisResult } from '../api/types';
+import { type ErrorBody, type JobStatus, type SynthesisJob, type SynthesisProgress, type SynthesisRequestBody, type SynthesisResult } from '../contract';
 
 export type SynthesisJobState = {
   phase: 'idle' | 'submitting' | JobStatus;
   id?: string;
   progress?: SynthesisProgress;
   results: SynthesisResult[];
-  error?: ApiErrorBody;
+  error?: ErrorBody;
 };
 
 const IDLE: SynthesisJobState = { phase: 'idle', results: [] };
@@ -36,7 +36,7 @@ export function useSynthesisJob(client: ChexgenClient, openEvents: EventSourceFa
   );
 
   const submit = useCallback(
-    async (request: SynthesisRequest) => {
+    async (request: SynthesisRequestBody) => {
       stop.current();
       setState({ phase: 'submitting', results: [] });
       let id: string;
@@ -88,7 +88,7 @@ export function useSynthesisJob(client: ChexgenClient, openEvents: EventSourceFa
 }
 
 /** An error as the panel shows it: the server's `{ code, message, field }` or the exception's message. */
-export function toErrorBody(error: unknown): ApiErrorBody {
-  if (error instanceof ApiError) return { code: error.code, message: error.message, field: error.field };
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), field: null };
+export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof ApiError) return { code: error.code, message: error.message, ...(error.field !== null ? { field: error.field } : {}) };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }

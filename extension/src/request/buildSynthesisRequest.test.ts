@@ -1,17 +1,17 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
-import type { Limits, ModelInfo } from '../api/types';
+import type { ApiLimits, ModelInfo } from '../contract';
 import type { SourceBox, SourceSegment } from '../annotations/types';
 import { buildSynthesisRequest, type SynthesisForm } from './buildSynthesisRequest';
-import { compilePrompt } from './promptPrefix';
+import { compilePrompt } from '../contract';
 import { suggestBoxLabel } from './suggestBoxLabel';
 
 const MODEL: ModelInfo = {
   name: 'cxr256-gpu-v1', version: '1.0.0', resolution: 256, loaded: true,
   maskLabels: ['right_lung', 'left_lung', 'heart'], boxLabels: ['right_lung', 'left_lung', 'heart', 'nodule', 'mass', 'opacity'],
-  defaultSteps: 20, defaultGuidance: 2.5, samplers: ['dpmpp-2m', 'euler', 'ddim'],
+  defaultSteps: 20, defaultGuidance: 2.5, samplers: ['dpmpp-2m', 'euler', 'ddim'], findings: [], layouts: ['templates'], licence: '',
 };
-const LIMITS: Limits = { maxTextLength: 2000, maxBoxes: 64, maxMasks: 16, maxMaskPixels: 16_777_216, maxCount: 16, maxSteps: 100 };
+const LIMITS: ApiLimits = { maxTextLength: 2000, maxBoxes: 64, maxMasks: 16, maxMaskPixels: 16_777_216, maxMaskRuns: 16_777_217, maxRequestMaskPixels: 268_435_456, maxCount: 16, maxSteps: 100, maxCohortSize: 1000 };
 const form = (patch: Partial<SynthesisForm> = {}): SynthesisForm => ({
   text: '', findings: [], sex: '', age: '', view: '', boxLabels: {}, maskLabels: {}, count: '1', seed: '', steps: '20', guidance: '2.5', sampler: 'dpmpp-2m', linkSourceStudy: false, ...patch,
 });

@@ -1,4 +1,4 @@
-import type { Limits, ModelInfo, Sex, SynthesisRequest, View } from '../api/types';
+import { isSamplerName, MAX_GUIDANCE, MAX_SEED, type ApiLimits, type ModelInfo, type Sex, type SynthesisRequestBody, type View } from '../contract';
 import type { SourceBox, SourceSegment } from '../annotations/types';
 import { findingsSentence } from './reportTemplates';
 
@@ -25,8 +25,7 @@ export type SynthesisForm = {
 /** One reason a request cannot be sent, naming the request field like the server does. */
 export type Problem = { field: string; message: string };
 
-export const MAX_SEED = 2 ** 32 - 1;
-export const MAX_GUIDANCE = 20;
+// MAX_SEED and MAX_GUIDANCE are the contract's (server/src/contract/vocabulary.ts).
 
 /** The report text the request carries: the picked findings' sentence, then the free text. */
 export function reportText(form: Pick<SynthesisForm, 'text' | 'findings'>): string {
@@ -45,12 +44,12 @@ export function buildSynthesisRequest(input: {
   boxes: readonly SourceBox[];
   segments: readonly SourceSegment[];
   model: ModelInfo;
-  limits: Limits;
+  limits: ApiLimits;
   sourceStudy?: string;
-}): { request?: SynthesisRequest; problems: Problem[] } {
+}): { request?: SynthesisRequestBody; problems: Problem[] } {
   const { form, model, limits } = input;
   const problems: Problem[] = [];
-  const request: SynthesisRequest = {};
+  const request: SynthesisRequestBody = {};
 
   const text = reportText(form);
   if (text.length > limits.maxTextLength) {
@@ -112,7 +111,7 @@ export function buildSynthesisRequest(input: {
   if (!Number.isFinite(guidance) || guidance < 0 || guidance > MAX_GUIDANCE) problems.push({ field: 'guidance', message: `guidance must be 0-${MAX_GUIDANCE}` });
   else request.guidance = guidance;
   if (form.sampler !== '') {
-    if (!model.samplers.includes(form.sampler)) problems.push({ field: 'sampler', message: `unknown sampler "${form.sampler}"` });
+    if (!model.samplers.includes(form.sampler) || !isSamplerName(form.sampler)) problems.push({ field: 'sampler', message: `unknown sampler "${form.sampler}"` });
     else request.sampler = form.sampler;
   }
   if (form.linkSourceStudy && input.sourceStudy !== undefined && input.sourceStudy !== '') request.sourceStudy = input.sourceStudy;

@@ -1,4 +1,4 @@
-import { BOX_SYNONYMS, normaliseLabel } from '../../../server/src/conditions/conditionLabels';
+import { BOX_SYNONYMS, normaliseLabel } from '../contract';
 
 /** Label normalisation as the server does it (`Right Lung`, `right-lung` and `right_lung` are the same), the server's own code. */
 export { normaliseLabel };

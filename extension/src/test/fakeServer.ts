@@ -1,4 +1,4 @@
-import type { ModelsResponse } from '../api/types';
+import type { ModelsResponse } from '../contract';
 
 /** The model list of the built-in model, as GET /api/v1/models answers it. */
 export const MODELS: ModelsResponse = {
@@ -7,9 +7,10 @@ export const MODELS: ModelsResponse = {
       name: 'cxr256-gpu-v1', version: '1.0.0', resolution: 256, loaded: true,
       maskLabels: ['right_lung', 'left_lung', 'heart'], boxLabels: ['right_lung', 'left_lung', 'heart', 'nodule', 'mass', 'opacity'],
       findings: ['cardiomegaly', 'effusion', 'nodule'], defaultSteps: 20, defaultGuidance: 2.5, samplers: ['dpmpp-2m', 'euler', 'ddim'],
+      layouts: ['templates'], licence: 'Research use only; not for diagnosis.',
     },
   ],
-  limits: { maxTextLength: 2000, maxBoxes: 64, maxMasks: 16, maxMaskPixels: 16_777_216, maxCount: 16, maxSteps: 100 },
+  limits: { maxTextLength: 2000, maxBoxes: 64, maxMasks: 16, maxMaskPixels: 16_777_216, maxMaskRuns: 16_777_217, maxRequestMaskPixels: 268_435_456, maxCount: 16, maxSteps: 100, maxCohortSize: 1000 },
 };
 
 type Call = { method: string; path: string; body: unknown };

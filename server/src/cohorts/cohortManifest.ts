@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { compilePrompt } from '../synthesis/promptPrefix.js';
+import { compilePrompt } from '../contract/index.js';
 import type { Cohort } from './cohortTypes.js';
 import type { SubjectState } from './CohortStore.js';
 

@@ -2,8 +2,9 @@ import type { BoxCondition, Sex, View } from '../conditions/conditionTypes.js';
 import type { JobStatus } from '../jobs/jobTypes.js';
 import type { CohortFinding } from './findings.js';
 
-/** An age band `"lo-hi"` in whole years, both ends included. */
-export type AgeBand = `${number}-${number}`;
+/** An age band `"lo-hi"` in whole years, both ends included; how far a cohort is (the contract's types). */
+export type { AgeBand, CohortProgress } from '../contract/index.js';
+import type { AgeBand, CohortProgress } from '../contract/index.js';
 
 /**
  * A validated cohort request as stored: the distributions subjects are drawn from (relative weights; findings as
@@ -39,9 +40,6 @@ export type CohortSubject = {
   layout: string;
   seed: number;
 };
-
-/** How far a cohort is: subjects done (image stored), failed and in all. */
-export type CohortProgress = { done: number; failed: number; canceled: number; total: number; fraction: number };
 
 /** A cohort as the service reports it; its status is derived from its subjects' jobs. */
 export type Cohort = {

@@ -1,3 +1,8 @@
+import { COHORT_FINDING_NAMES, type CohortFinding } from '../contract/index.js';
+
+// The names are the contract's (a cohort request names them); the phrases and boxes behind them are here.
+export { COHORT_FINDING_NAMES, type CohortFinding };
+
 /**
  * The findings a cohort can ask for, with the report phrases the model was trained with
  * (models/training/chexgen_train/prompts.py PHRASES) and, for findings that have a place, the box class that puts
@@ -6,7 +11,7 @@
  */
 export type FindingSpec = { phrases: readonly string[]; box?: { label: string; minSize: number; maxSize: number } };
 
-export const COHORT_FINDINGS = {
+export const COHORT_FINDINGS: Readonly<Record<CohortFinding, FindingSpec>> = {
   atelectasis: { phrases: ['atelectasis', 'subsegmental atelectasis', 'volume loss with atelectasis'] },
   cardiomegaly: { phrases: ['cardiomegaly', 'enlarged cardiac silhouette', 'the heart is enlarged'] },
   consolidation: { phrases: ['consolidation', 'focal consolidation', 'lobar consolidation'], box: { label: 'opacity', minSize: 40, maxSize: 80 } },
@@ -22,11 +27,7 @@ export const COHORT_FINDINGS = {
   'pleural thickening': { phrases: ['pleural thickening', 'apical pleural thickening'] },
   pneumonia: { phrases: ['pneumonia', 'airspace opacity consistent with pneumonia', 'patchy consolidation suggesting pneumonia'], box: { label: 'opacity', minSize: 40, maxSize: 80 } },
   pneumothorax: { phrases: ['pneumothorax', 'a pneumothorax', 'visible pleural line with pneumothorax'] },
-} as const satisfies Record<string, FindingSpec>;
-
-export type CohortFinding = keyof typeof COHORT_FINDINGS;
-
-export const COHORT_FINDING_NAMES = Object.keys(COHORT_FINDINGS) as CohortFinding[];
+};
 
 /** Phrases of a subject with no finding. */
 export const NORMAL_PHRASES = [

@@ -1,12 +1,14 @@
 /**
  * What a generation is conditioned on (report fields, boxes, masks), the vocabulary shared by requests, synthesis,
- * DICOM, the job database and the OHIF extension. Types only.
+ * DICOM, the job database and the OHIF extension (through server/src/contract). Types, and the two lists of values.
  */
 
 /** Patient sex as requests give it. */
-export type Sex = 'F' | 'M';
+export const SEXES = ['F', 'M'] as const;
+export type Sex = (typeof SEXES)[number];
 /** Projection as requests give it; compiled to the words the model was trained with. */
-export type View = 'PA' | 'AP' | 'AP supine' | 'lateral';
+export const VIEWS = ['PA', 'AP', 'AP supine', 'lateral'] as const;
+export type View = (typeof VIEWS)[number];
 
 /** One condition channel of a model (model.json `conditions.channels`). */
 export type ConditionChannel = { index: number; kind: 'mask' | 'box'; label: string };

@@ -44,14 +44,24 @@ const CHARSET_VRS = new Set(['SH', 'LO', 'ST', 'LT', 'UT', 'UC', 'PN']);
 const SINGLE_VALUED_TEXT_VRS = new Set(['ST', 'LT', 'UT']);
 const utf8 = new TextDecoder('utf-8');
 
-// dcmjs 0.52 reads sequence items through fresh streams that decode text as latin1 whatever the Specific Character
-// Set says; Node's latin1 decoder maps bytes 1:1 to U+0000-U+00FF, so the bytes are recoverable.
+// dcmjs 0.52 reads sequence items through fresh streams that decode text as "latin1" whatever the Specific Character
+// Set says. Node 20's latin1 decoder maps bytes 1:1 to U+0000-U+00FF; from Node 22/24 on, TextDecoder('latin1') is
+// WHATWG's windows-1252, which maps 27 bytes of 0x80-0x9F elsewhere (0x9F -> U+0178, the second byte of "ß").
+// Both are undone here, so the bytes are recoverable on every supported Node (scripts/test-node24.sh caught this).
+const WINDOWS_1252_HIGH = new Map<number, number>([
+  [0x20ac, 0x80], [0x201a, 0x82], [0x0192, 0x83], [0x201e, 0x84], [0x2026, 0x85], [0x2020, 0x86], [0x2021, 0x87],
+  [0x02c6, 0x88], [0x2030, 0x89], [0x0160, 0x8a], [0x2039, 0x8b], [0x0152, 0x8c], [0x017d, 0x8e], [0x2018, 0x91],
+  [0x2019, 0x92], [0x201c, 0x93], [0x201d, 0x94], [0x2022, 0x95], [0x2013, 0x96], [0x2014, 0x97], [0x02dc, 0x98],
+  [0x2122, 0x99], [0x0161, 0x9a], [0x203a, 0x9b], [0x0153, 0x9c], [0x017e, 0x9e], [0x0178, 0x9f],
+]);
+
 function redecodeUtf8(text: string): string {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code > 0xff) return text; // not a latin1 mis-decoding
-    bytes[i] = code;
+    const byte = code <= 0xff ? code : WINDOWS_1252_HIGH.get(code);
+    if (byte === undefined) return text; // not a latin1 / windows-1252 mis-decoding
+    bytes[i] = byte;
   }
   return utf8.decode(bytes);
 }

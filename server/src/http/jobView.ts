@@ -1,7 +1,8 @@
+import type { SynthesisJob, SynthesisResult } from '../contract/index.js';
 import type { Job, JobResult } from '../jobs/jobTypes.js';
 
 /** One image of a job as the API shows it, with the URL of its 8-bit preview. */
-export function resultView(jobId: string, r: JobResult) {
+export function resultView(jobId: string, r: JobResult): SynthesisResult {
   return {
     index: r.index,
     seed: r.seed,
@@ -13,7 +14,7 @@ export function resultView(jobId: string, r: JobResult) {
 }
 
 /** The API's view of a job (GET /api/v1/syntheses/{id}, the SSE `done` event). Masks are summarised, not echoed. */
-export function jobView(job: Job) {
+export function jobView(job: Job): SynthesisJob {
   const { masks, ...request } = job.request;
   return {
     id: job.id,

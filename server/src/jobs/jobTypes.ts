@@ -1,10 +1,9 @@
 import type { RunLengthMask } from '../conditions/conditionTypes.js';
 import type { SynthesisRequest } from '../synthesis/synthesisRequest.js';
 
-/** Where a job is in its life; `succeeded`, `failed` and `canceled` are final. */
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
-
-export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'canceled'];
+/** Where a job is in its life; `succeeded`, `failed` and `canceled` are final (the contract's words). */
+export { JOB_STATUSES, type JobStatus } from '../contract/index.js';
+import type { JobStatus } from '../contract/index.js';
 
 /** True for the statuses a job never leaves. */
 export function isFinal(status: JobStatus): boolean {

@@ -4,7 +4,7 @@ import { decodeRuns } from '../conditions/runLength.js';
 import { ChexgenError } from '../errors.js';
 import type { ModelManifest } from '../model/modelManifestSchema.js';
 import { buildConditionPlanes } from './buildConditionPlanes.js';
-import { compilePrompt } from './promptPrefix.js';
+import { compilePrompt } from '../contract/index.js';
 import { DEFAULT_SCHEDULER, SCHEDULER_NAMES } from './schedulers/index.js';
 import type { SynthesisRequest } from './synthesisRequest.js';
 import type { SynthesisPlan } from './synthesize.js';

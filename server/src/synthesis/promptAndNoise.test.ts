@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { combineGuidance, guidancePasses } from './guidance.js';
-import { compilePrompt, promptPrefix } from './promptPrefix.js';
+import { compilePrompt, promptPrefix } from '../contract/index.js';
 import { seededNormal } from './seededNoise.js';
 
 describe('promptPrefix', () => {

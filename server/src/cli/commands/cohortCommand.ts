@@ -9,6 +9,7 @@ import type { Cohort } from '../../cohorts/cohortTypes.js';
 import { createCliLogger } from '../../composition/logging.js';
 import { openJobSystem, type JobSystem } from '../../composition/openJobSystem.js';
 import { loadConfig } from '../../config/loadConfig.js';
+import { COHORT_FINDING_NAMES, COHORT_LAYOUTS, type CohortRequestBody } from '../../contract/index.js';
 import { ChexgenError } from '../../errors.js';
 import { isFinal } from '../../jobs/jobTypes.js';
 
@@ -64,7 +65,7 @@ export function cohortCommand(): Command {
     .option('--age-bands <weights>', 'relative weights of "lo-hi" year bands, e.g. 20-39=1,40-59=1,60-79=1,80-99=1 (default)', weights)
     .option('--view <weights>', 'relative weights, e.g. PA=3,AP=1 (default PA=1)', weights)
     .option('--finding <name=prevalence>', 'prevalence 0-1 of a finding, repeatable: --finding nodule=0.3 --finding cardiomegaly=0.2', finding, {})
-    .addOption(new Option('--layout <source>', 'masks from anatomy templates or real annotations (CHEXGEN_LAYOUTS_MANIFEST)').choices(['templates', 'annotations']))
+    .addOption(new Option('--layout <source>', 'masks from anatomy templates or real annotations (CHEXGEN_LAYOUTS_MANIFEST)').choices([...COHORT_LAYOUTS]))
     .option('--steps <n>', 'sampling steps per image (default: the model\'s)', integer)
     .option('--guidance <scale>', 'guidance scale (default: the model\'s)', Number)
     .option('--sampler <name>', 'dpmpp-2m (default), euler or ddim')
@@ -80,20 +81,22 @@ Examples:
   chexgen cohort --size 200 --seed 7 --view PA=3,AP=1 --finding nodule=0.3 --finding cardiomegaly=0.2
   chexgen cohort --resume 9d7c0d1e-...            # after Ctrl-C or a crash
   chexgen cohort --size 20 --seed 7 --export ds/  # and write it as a training dataset (NIfTI, PNG, MONAI datalist)
-Findings: see GET /api/v1/models "findings" or docs/api.md. Runs on CHEXGEN_DATA_DIR: stop a server on the same folder first.
+Findings: ${COHORT_FINDING_NAMES.join(', ')}. Runs on CHEXGEN_DATA_DIR: stop a server on the same folder first.
 `)
     .action(async (opts: Options) => {
       const config = loadConfig(process.env, opts.pacs !== undefined ? { pacsUrl: opts.pacs } : {});
       const logger = createCliLogger(opts.logLevel);
       let id = opts.resume;
       if (id === undefined && opts.size === undefined) throw new ChexgenError('INVALID_FIELD', '--size: required (or --resume <id>)', { field: 'size' });
-      const request = id !== undefined ? undefined : parseCohortRequest({
+      // the flags in the wire contract's shape (CohortRequestBody's field names), checked by its schema as for the API
+      const body: Partial<Record<keyof CohortRequestBody, unknown>> = {
         size: opts.size, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.sex !== undefined ? { sex: opts.sex } : {}),
         ...(opts.ageBands !== undefined ? { ageBands: opts.ageBands } : {}), ...(opts.view !== undefined ? { view: opts.view } : {}),
         ...(Object.keys(opts.finding).length > 0 ? { findings: opts.finding } : {}), ...(opts.layout !== undefined ? { layout: opts.layout } : {}),
         ...(opts.steps !== undefined ? { steps: opts.steps } : {}), ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
         ...(opts.sampler !== undefined ? { sampler: opts.sampler } : {}),
-      }, { maxCohortSize: config.maxCohortSize, maxSteps: config.maxSteps });
+      };
+      const request = id !== undefined ? undefined : parseCohortRequest(body, { maxCohortSize: config.maxCohortSize, maxSteps: config.maxSteps });
       const system = await openJobSystem(config, logger);
       const interrupted = new AbortController();
       const onSignal = (): void => interrupted.abort();

@@ -10,6 +10,7 @@ import { createCliLogger, logCallback } from '../../composition/logging.js';
 import { openStore, type OpenedStore } from '../../composition/openStore.js';
 import type { BoxCondition, View } from '../../conditions/conditionTypes.js';
 import { loadConfig } from '../../config/loadConfig.js';
+import { DEFAULT_SAMPLER, SAMPLER_NAMES, VIEWS as CONTRACT_VIEWS, type SynthesisRequestBody } from '../../contract/index.js';
 import { encodeRuns } from '../../conditions/runLength.js';
 import type { SyntheticStudy } from '../../dicom/assembleSyntheticStudy.js';
 import { createWriterContext } from '../../dicom/createWriterContext.js';
@@ -22,7 +23,6 @@ import { readMaskFile } from '../../images/readMaskFile.js';
 import { writePng16 } from '../../images/writePng16.js';
 import { readStudySegmentation } from '../../pacs/readStudySegmentation.js';
 import { planSynthesis } from '../../synthesis/planSynthesis.js';
-import { SCHEDULER_NAMES } from '../../synthesis/schedulers/index.js';
 import { parseSynthesisRequest, REQUEST_CEILINGS } from '../../synthesis/synthesisRequest.js';
 import { SOFTWARE } from '../../version.js';
 import { writeStudyFiles } from '../writeStudy.js';
@@ -71,16 +71,17 @@ function maskArg(value: string, previous: { label: string; path: string }[]) {
 const VIEWS: Record<string, View> = { pa: 'PA', ap: 'AP', 'ap supine': 'AP supine', 'ap-supine': 'AP supine', lateral: 'lateral', l: 'lateral' };
 
 /**
- * The request these flags make, in the API's shape, so it is validated by the same schema: mask files as run
- * lengths (any image format sharp reads), `--seg` as a SEG in the store.
+ * The request these flags make, in the shape of the wire contract's `SynthesisRequestBody` (its field names; the
+ * values are checked by the contract's schema in parseSynthesisRequest, as for the API): mask files as run lengths
+ * (any image format sharp reads), `--seg` as a SEG in the store.
  */
-async function requestOf(opts: Options, view: View | undefined): Promise<Record<string, unknown>> {
+async function requestOf(opts: Options, view: View | undefined): Promise<Partial<Record<keyof SynthesisRequestBody, unknown>>> {
   const files = await Promise.all(opts.mask.map(async (m) => {
     const mask = await readMaskFile(m.label, resolve(m.path));
     return { label: m.label, width: mask.width, height: mask.height, rle: encodeRuns(mask.data) };
   }));
   const masks = [...files, ...(opts.seg !== undefined ? [{ seg: { StudyInstanceUID: opts.seg } }] : [])];
-  const fields: Record<string, unknown> = {
+  const fields: Partial<Record<keyof SynthesisRequestBody, unknown>> = {
     text: opts.text, sex: opts.sex, age: opts.age, view, boxes: opts.box.length > 0 ? opts.box : undefined,
     sourceWidth: opts.sourceSize?.width, sourceHeight: opts.sourceSize?.height, masks: masks.length > 0 ? masks : undefined,
     count: opts.count, seed: opts.seed, steps: opts.steps, guidance: opts.guidance, spatialGuidance: opts.spatialGuidance,
@@ -100,7 +101,7 @@ async function run(opts: Options): Promise<void> {
   const logger = createCliLogger(opts.logLevel);
   const view = opts.view === undefined ? undefined : VIEWS[opts.view.toLowerCase()];
   if (opts.view !== undefined && view === undefined) {
-    throw new ChexgenError('INVALID_FIELD', `--view: "${opts.view}" is not one of PA, AP, "AP supine", lateral`, { field: 'view' });
+    throw new ChexgenError('INVALID_FIELD', `--view: "${opts.view}" is not one of ${CONTRACT_VIEWS.map((v) => (v.includes(' ') ? `"${v}"` : v)).join(', ')}`, { field: 'view' });
   }
   const request = parseSynthesisRequest(await requestOf(opts, view), REQUEST_CEILINGS);
   let opened: OpenedStore | undefined;
@@ -187,7 +188,7 @@ export function synthesizeCommand(): Command {
     .option('--steps <n>', 'sampling steps (default: the model default, 20)', intArg('--steps', 1, 200))
     .option('--guidance <g>', 'text guidance scale (default: the model default, 2.5)', floatArg('--guidance'))
     .option('--spatial-guidance <g>', 'mask/box guidance scale (default: same as --guidance)', floatArg('--spatial-guidance'))
-    .addOption(new Option('--sampler <name>', 'sampler').choices([...SCHEDULER_NAMES]).default('dpmpp-2m'))
+    .addOption(new Option('--sampler <name>', 'sampler').choices([...SAMPLER_NAMES]).default(DEFAULT_SAMPLER))
     .option('--model <name>', 'model folder under models/ (default: CHEXGEN_MODEL or cxr256-gpu-v1.1)')
     .option('--size <WxH>', 'resample the output to this size (Lanczos-3; recorded)', sizeArg)
     .requiredOption('--out <dir>', 'output folder (created if missing)')

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
+import type { ApiLimits } from '../../contract/index.js';
 import type { CohortService } from '../../cohorts/CohortService.js';
 import type { JobService } from '../../jobs/JobService.js';
 import type { CohortLimits } from '../../cohorts/cohortRequest.js';
@@ -7,7 +8,7 @@ import type { RequestLimits } from '../../synthesis/synthesisRequest.js';
 import { EventStreamSlots } from '../EventStreamSlots.js';
 import { modelsRoutes, type ModelSummary } from './modelsRoutes.js';
 import { cohortsRoutes } from './cohortsRoutes.js';
-import { OPENAPI_DOCUMENT } from './openApiDocument.js';
+import { openApiDocument } from './openApiDocument.js';
 import { synthesesRoutes } from './synthesesRoutes.js';
 
 /** Everything under `/api/v1`. Sub-routers are mounted without a path, so their routes are the API's paths. */
@@ -26,9 +27,11 @@ export function apiRoutes(deps: {
   router.use(synthesesRoutes(deps.jobs, deps.limits, { heartbeatMs: deps.sseHeartbeatMs, streams }));
   router.use(cohortsRoutes(deps.cohorts, deps.limits, { heartbeatMs: deps.sseHeartbeatMs, logger: deps.logger, streams }));
   const { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxMaskRuns, maxRequestMaskPixels, maxCount, maxSteps, maxCohortSize } = deps.limits;
-  router.use(modelsRoutes(deps.models, { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxMaskRuns, maxRequestMaskPixels, maxCount, maxSteps, maxCohortSize }));
+  const limits: ApiLimits = { maxTextLength, maxBoxes, maxMasks, maxMaskPixels, maxMaskRuns, maxRequestMaskPixels, maxCount, maxSteps, maxCohortSize };
+  router.use(modelsRoutes(deps.models, limits));
+  const document = openApiDocument(deps.limits);
   router.get('/openapi.json', (_req, res) => {
-    res.json(OPENAPI_DOCUMENT);
+    res.json(document);
   });
   return router;
 }

@@ -1,4 +1,5 @@
 import { Router, type Response } from 'express';
+import type { CohortAccepted, CohortJob, CohortManifestBody, JobAccepted } from '../../contract/index.js';
 import type { Logger } from 'pino';
 import type { CohortService } from '../../cohorts/CohortService.js';
 import type { Cohort } from '../../cohorts/cohortTypes.js';
@@ -18,7 +19,7 @@ function cohortId(raw: string | string[] | undefined): string {
 }
 
 /** The API's view of a cohort (GET /api/v1/cohorts/{id}, the SSE `done` event). */
-export function cohortView(cohort: Cohort) {
+export function cohortView(cohort: Cohort): CohortJob {
   const base = `/api/v1/cohorts/${cohort.id}`;
   return {
     id: cohort.id,
@@ -49,7 +50,8 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
     const { request, idempotencyKey } = parseCohortBody(req.body, limits, req.get('idempotency-key'));
     const { cohort, created } = await cohorts.submit(request, idempotencyKey);
     if (!created) res.set('Idempotent-Replayed', 'true');
-    res.status(202).location(`/api/v1/cohorts/${cohort.id}`).json({ id: cohort.id, status: cohort.status, size: cohort.request.size, seed: cohort.request.seed });
+    const accepted: CohortAccepted = { id: cohort.id, status: cohort.status, size: cohort.request.size, seed: cohort.request.seed };
+    res.status(202).location(`/api/v1/cohorts/${cohort.id}`).json(accepted);
   });
 
   router.get('/cohorts/:id', async (req, res) => {
@@ -58,11 +60,13 @@ export function cohortsRoutes(cohorts: CohortService, limits: CohortLimits, opti
 
   router.delete('/cohorts/:id', async (req, res) => {
     const cohort = await cohorts.cancel(cohortId(req.params.id));
-    res.status(isFinal(cohort.status) ? 200 : 202).json({ id: cohort.id, status: cohort.status });
+    const answer: JobAccepted = { id: cohort.id, status: cohort.status };
+    res.status(isFinal(cohort.status) ? 200 : 202).json(answer);
   });
 
   router.get('/cohorts/:id/manifest.json', async (req, res) => {
-    res.set('Cache-Control', 'no-cache').json(await cohorts.manifest(cohortId(req.params.id)));
+    const manifest: CohortManifestBody = await cohorts.manifest(cohortId(req.params.id));
+    res.set('Cache-Control', 'no-cache').json(manifest);
   });
 
   router.get('/cohorts/:id/manifest.csv', async (req, res) => {

@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import type { Health, Readiness as ReadinessBody } from '../../contract/index.js';
 
 /** One readiness check: `ok` and, when not, why. */
 export type ReadinessCheck = { ok: boolean; detail?: string };
@@ -14,13 +15,15 @@ export type Readiness = () => Promise<Record<string, ReadinessCheck>>;
 export function healthRoutes(readiness: Readiness, showDetails: (req: Request) => boolean = () => true): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
+    const body: Health = { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
+    res.json(body);
   });
   router.get('/readyz', async (req, res) => {
     const checks = await readiness();
     const ready = Object.values(checks).every((c) => c.ok);
     const shown = showDetails(req) ? checks : Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, { ok: c.ok }]));
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: shown });
+    const body: ReadinessBody = { status: ready ? 'ready' : 'not ready', checks: shown };
+    res.status(ready ? 200 : 503).json(body);
   });
   return router;
 }

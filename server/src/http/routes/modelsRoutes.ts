@@ -1,24 +1,9 @@
 import { Router } from 'express';
+import type { ApiLimits, CohortLayout, ModelInfo, ModelsResponse } from '../../contract/index.js';
 import type { ModelManifest } from '../../model/modelManifestSchema.js';
 
-/** A model as `GET /api/v1/models` lists it. */
-export type ModelSummary = {
-  name: string;
-  version: string;
-  resolution: number;
-  /** True for the one model this server runs (requests may only name it). */
-  loaded: boolean;
-  maskLabels: string[];
-  boxLabels: string[];
-  defaultSteps: number;
-  defaultGuidance: number;
-  samplers: string[];
-  /** Findings a cohort may ask for (`POST /api/v1/cohorts` `findings`). */
-  findings: string[];
-  /** Layout sources a cohort may use. */
-  layouts: string[];
-  licence: string;
-};
+/** A model as `GET /api/v1/models` lists it (the contract's `ModelInfo`). */
+export type ModelSummary = ModelInfo;
 
 /**
  * The installed models as `GET /api/v1/models` lists them: `loaded` marks the one this server runs; samplers,
@@ -27,7 +12,7 @@ export type ModelSummary = {
 export function modelSummaries(
   listed: readonly { manifest: ModelManifest }[],
   loaded: string,
-  offered: { samplers: readonly string[]; findings: readonly string[]; layouts: readonly string[] },
+  offered: { samplers: readonly string[]; findings: readonly string[]; layouts: readonly CohortLayout[] },
 ): ModelSummary[] {
   return listed.map(({ manifest: m }) => ({
     name: m.name, version: m.version, resolution: m.resolution, loaded: m.name === loaded,
@@ -39,10 +24,11 @@ export function modelSummaries(
 }
 
 /** `GET /models`: installed models, their condition classes, defaults and the server's request limits. */
-export function modelsRoutes(models: readonly ModelSummary[], limits: Record<string, number>): Router {
+export function modelsRoutes(models: readonly ModelSummary[], limits: ApiLimits): Router {
   const router = Router();
   router.get('/models', (_req, res) => {
-    res.json({ models, limits });
+    const body: ModelsResponse = { models: [...models], limits };
+    res.json(body);
   });
   return router;
 }

@@ -1,12 +1,6 @@
-import { COHORT_FINDING_NAMES } from '../../cohorts/findings.js';
 import { errorResponse, idParam, json, ref } from './openApiHelpers.js';
 
-const weights = (keys: readonly string[] | undefined, description: string) => ({
-  type: 'object', description, additionalProperties: { type: 'number', minimum: 0 },
-  ...(keys !== undefined ? { propertyNames: { enum: keys } } : {}),
-});
-
-/** The cohort part of the OpenAPI document (paths), merged into openApiDocument.ts. */
+/** The cohort part of the OpenAPI document (paths; the schemas are the contract's), merged into openApiDocument.ts. */
 export const COHORT_PATHS = {
   '/api/v1/cohorts': {
     post: {
@@ -18,7 +12,7 @@ export const COHORT_PATHS = {
         '202': {
           description: 'Accepted: the cohort and every subject job are stored (a replay of an idempotency key answers with `Idempotent-Replayed: true`)',
           headers: { Location: { schema: { type: 'string' }, description: '/api/v1/cohorts/{id}' } },
-          content: json({ type: 'object', required: ['id', 'status'], properties: { id: { type: 'string', format: 'uuid' }, status: ref('JobStatus'), size: { type: 'integer' }, seed: { type: 'integer' } } }),
+          content: json(ref('CohortAccepted')),
         },
         '400': errorResponse('INVALID_FIELD: a field breaks a rule (`field` names it)'),
         '401': errorResponse('UNAUTHORIZED'),
@@ -40,8 +34,8 @@ export const COHORT_PATHS = {
       summary: 'Cancel the subjects not made yet (studies already stored stay and stay in the manifest)',
       parameters: [idParam],
       responses: {
-        '200': { description: 'Canceled', content: json({ type: 'object', properties: { id: { type: 'string' }, status: ref('JobStatus') } }) },
-        '202': { description: 'Canceling: running subjects stop between two steps', content: json({ type: 'object', properties: { id: { type: 'string' }, status: ref('JobStatus') } }) },
+        '200': { description: 'Canceled', content: json(ref('JobAccepted')) },
+        '202': { description: 'Canceling: running subjects stop between two steps', content: json(ref('JobAccepted')) },
         '404': errorResponse('NOT_FOUND'),
         '409': errorResponse('JOB_FINISHED'),
       },
@@ -92,63 +86,6 @@ export const COHORT_PATHS = {
       summary: 'The same manifest as CSV, one row per subject',
       parameters: [idParam],
       responses: { '200': { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, '404': errorResponse('NOT_FOUND') },
-    },
-  },
-} as const;
-
-/** The cohort schemas, merged into the document's components. */
-export const COHORT_SCHEMAS = {
-  CohortRequest: {
-    type: 'object', additionalProperties: false, required: ['size'],
-    properties: {
-      size: { type: 'integer', minimum: 1, maximum: 1000, description: 'Subjects (CHEXGEN_MAX_COHORT_SIZE); one image and study each' },
-      seed: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'Default: random. Subject i is the same in a cohort of any size with this seed' },
-      sex: weights(['F', 'M'], 'Relative weights (default {"F": 1, "M": 1})'),
-      ageBands: weights(undefined, 'Relative weights of "lo-hi" bands in years, lo <= hi <= 120; the age is uniform in the band (default four bands 20-39 ... 80-99 alike)'),
-      view: weights(['PA', 'AP', 'AP supine', 'lateral'], 'Relative weights (default {"PA": 1})'),
-      findings: {
-        type: 'object', propertyNames: { enum: COHORT_FINDING_NAMES }, additionalProperties: { type: 'number', minimum: 0, maximum: 1 },
-        description: 'Prevalence of each finding, drawn independently per subject (default none: every subject normal). Nodule, mass and opacity-like findings also get a box in the lungs.',
-      },
-      layout: { type: 'string', enum: ['templates', 'annotations'], default: 'templates', description: 'Masks from built-in anatomy templates, or from real annotations when the server has CHEXGEN_LAYOUTS_MANIFEST' },
-      steps: { type: 'integer', minimum: 1, maximum: 100 },
-      guidance: { type: 'number', minimum: 0, maximum: 20 },
-      spatialGuidance: { type: 'number', minimum: 0, maximum: 20 },
-      sampler: { type: 'string', enum: ['dpmpp-2m', 'euler', 'ddim'] },
-      model: { type: 'string' },
-      idempotencyKey: { type: 'string', maxLength: 200 },
-    },
-  },
-  CohortProgress: {
-    type: 'object',
-    properties: { done: { type: 'integer' }, failed: { type: 'integer' }, canceled: { type: 'integer' }, total: { type: 'integer' }, fraction: { type: 'number', minimum: 0, maximum: 1 } },
-  },
-  Cohort: {
-    type: 'object',
-    properties: {
-      id: { type: 'string', format: 'uuid' }, status: ref('JobStatus'), size: { type: 'integer' }, seed: { type: 'integer' }, progress: ref('CohortProgress'),
-      manifest: { type: 'object', properties: { json: { type: 'string' }, csv: { type: 'string' } } }, contactSheet: { type: 'string' }, dataset: { type: 'string' },
-      request: { type: 'object' }, idempotencyKey: { type: ['string', 'null'] }, cancelRequested: { type: 'boolean' },
-      createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' },
-    },
-  },
-  CohortManifest: {
-    type: 'object',
-    properties: {
-      cohort: { type: 'object' },
-      subjects: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            subject: { type: 'integer' }, status: ref('JobStatus'), StudyInstanceUID: { type: ['string', 'null'] }, SeriesInstanceUIDs: { type: 'array', items: { type: 'string' } },
-            delivered: { type: 'boolean' }, sex: { type: 'string' }, age: { type: 'integer' }, ageBand: { type: 'string' }, view: { type: 'string' },
-            findings: { type: 'array', items: { type: 'string' } }, boxes: { type: 'array', items: ref('Box') }, maskLabels: { type: 'array', items: { type: 'string' } },
-            layout: { type: 'string' }, prompt: { type: 'string' }, generation: { type: 'object' }, jobId: { type: 'string' }, error: { type: ['string', 'null'] },
-          },
-        },
-      },
-      note: { type: 'string' },
     },
   },
 } as const;

@@ -1,4 +1,5 @@
 import { Router, type Response } from 'express';
+import type { JobAccepted } from '../../contract/index.js';
 import { ChexgenError } from '../../errors.js';
 import type { JobService } from '../../jobs/JobService.js';
 import { isFinal, type Job, type JobEvent } from '../../jobs/jobTypes.js';
@@ -27,7 +28,8 @@ export function synthesesRoutes(jobs: JobService, limits: RequestLimits, options
     const { request, idempotencyKey } = parseSynthesisBody(req.body, limits, req.get('idempotency-key'));
     const { job, created } = await jobs.submit(request, idempotencyKey);
     if (!created) res.set('Idempotent-Replayed', 'true');
-    res.status(202).location(`/api/v1/syntheses/${job.id}`).json({ id: job.id, status: job.status });
+    const accepted: JobAccepted = { id: job.id, status: job.status };
+    res.status(202).location(`/api/v1/syntheses/${job.id}`).json(accepted);
   });
 
   router.get('/syntheses/:id', async (req, res) => {
@@ -36,7 +38,8 @@ export function synthesesRoutes(jobs: JobService, limits: RequestLimits, options
 
   router.delete('/syntheses/:id', async (req, res) => {
     const job = await jobs.cancel(jobId(req.params.id));
-    res.status(isFinal(job.status) ? 200 : 202).json({ id: job.id, status: job.status });
+    const answer: JobAccepted = { id: job.id, status: job.status };
+    res.status(isFinal(job.status) ? 200 : 202).json(answer);
   });
 
   router.get('/syntheses/:id/preview/:index.png', async (req, res) => {

@@ -1,5 +1,5 @@
 import { ChexgenError } from '../../errors.js';
-import { IDEMPOTENCY_KEY } from '../../validation/idempotencyKey.js';
+import { IDEMPOTENCY_KEY } from '../../contract/index.js';
 
 /** The idempotency key of a request: the body's `idempotencyKey` or the `Idempotency-Key` header (both: they must agree). */
 export function resolveIdempotencyKey(bodyKey: string | undefined, headerKey: string | undefined): string | null {

@@ -1,3 +1,4 @@
+import { DEFAULT_SAMPLER, SAMPLER_NAMES, type SamplerName } from '../../contract/index.js';
 import { ChexgenError } from '../../errors.js';
 import { DdimFlowScheduler } from './DdimFlowScheduler.js';
 import { DpmSolverPlusPlus2MFlowScheduler } from './DpmSolverPlusPlus2MFlowScheduler.js';
@@ -8,14 +9,14 @@ export type { FlowScheduleConfig, FlowScheduler } from './FlowScheduler.js';
 export { DdimFlowScheduler, DpmSolverPlusPlus2MFlowScheduler, EulerFlowScheduler };
 export { MAX_STEPS, flowTimesteps } from './flowTimesteps.js';
 
-/** Sampler names a request may give, default first. */
-export const SCHEDULER_NAMES = ['dpmpp-2m', 'euler', 'ddim'] as const;
+/** Sampler names a request may give, default first (the contract's list: server/src/contract/vocabulary.ts). */
+export const SCHEDULER_NAMES = SAMPLER_NAMES;
 
 /** One of {@link SCHEDULER_NAMES}. */
-export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
+export type SchedulerName = SamplerName;
 
 /** The sampler used when a request names none. */
-export const DEFAULT_SCHEDULER: SchedulerName = 'dpmpp-2m';
+export const DEFAULT_SCHEDULER: SchedulerName = DEFAULT_SAMPLER;
 
 const SCHEDULERS: Record<SchedulerName, new (config: FlowScheduleConfig) => FlowScheduler> = {
   'dpmpp-2m': DpmSolverPlusPlus2MFlowScheduler,
