@@ -33,7 +33,7 @@ const MODULE_MAP = {
   cohorts: ['errors', 'validation', 'conditions', 'contract', 'jobs'],
   datasetExport: ['errors', 'conditions', 'dicom', 'pacs (types)', 'cohorts'],
   postgres: ['errors', 'jobs', 'cohorts'],
-  http: ['errors', 'validation', 'version', 'contract', 'model (types)', 'synthesis', 'dicom', 'pacs', 'jobs', 'cohorts', 'datasetExport (types)'],
+  http: ['errors', 'version', 'contract', 'model (types)', 'synthesis', 'dicom', 'pacs', 'jobs', 'cohorts', 'datasetExport (types)'],
   monaiLabel: ['errors', 'synthesis', 'dicom', 'pacs (types)', 'jobs', 'http'],
   composition: ['errors', 'version', 'config', 'model', 'runtime', 'synthesis', 'pacs', 'delivery', 'jobs', 'cohorts', 'datasetExport', 'postgres', 'http', 'monaiLabel'],
   cli: ['errors', 'version', 'config', 'conditions', 'contract', 'model', 'synthesis', 'dicom', 'images', 'pacs', 'delivery', 'generation', 'jobs', 'cohorts', 'datasetExport', 'composition'],
