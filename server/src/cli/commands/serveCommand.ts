@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../../config/loadConfig.js';
+import { runUntilSignal } from '../runUntilSignal.js';
 import { startChexgenServer } from '../../composition/startChexgenServer.js';
 
 type Options = { port?: string; host?: string; dataDir?: string; model?: string; concurrency?: string; logLevel?: string; apiOnly?: boolean };
@@ -29,22 +30,6 @@ export function serveCommand(): Command {
       });
       const logger = pino({ level: config.logLevel, base: { service: 'chexgen' } });
       const server = await startChexgenServer(config, logger);
-      await new Promise<void>((resolve) => {
-        let signals = 0;
-        const onSignal = (signal: NodeJS.Signals): void => {
-          signals++;
-          if (signals > 1) {
-            logger.warn({ signal }, 'second signal: exiting now');
-            process.exit(130);
-          }
-          logger.info({ signal }, 'signal received: shutting down');
-          server.close().then(resolve, (error: unknown) => {
-            logger.error({ err: error }, 'shutdown failed');
-            resolve();
-          });
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
+      await runUntilSignal(logger, () => server.close(), 'signal received: shutting down');
     });
 }

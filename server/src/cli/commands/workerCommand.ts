@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../../config/loadConfig.js';
+import { runUntilSignal } from '../runUntilSignal.js';
 import { openJobSystem } from '../../composition/openJobSystem.js';
 
 type Options = { dataDir?: string; model?: string; concurrency?: string; logLevel?: string; name?: string };
@@ -28,23 +29,7 @@ export function workerCommand(): Command {
       const logger = pino({ level: config.logLevel, base: { service: 'chexgen-worker' } });
       const system = await openJobSystem(config, logger, { role: 'worker' });
       logger.info({ database: system.database, store: system.store.description, model: system.model.manifest.name, concurrency: config.concurrency }, 'chexgen worker running');
-      await new Promise<void>((resolve) => {
-        let signals = 0;
-        const onSignal = (signal: NodeJS.Signals): void => {
-          signals++;
-          if (signals > 1) {
-            logger.warn({ signal }, 'second signal: exiting now');
-            process.exit(130);
-          }
-          logger.info({ signal }, 'signal received: running jobs go back to the queue');
-          system.close().then(resolve, (error: unknown) => {
-            logger.error({ err: error }, 'shutdown failed');
-            resolve();
-          });
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
+      await runUntilSignal(logger, () => system.close(), 'signal received: running jobs go back to the queue');
       logger.info('worker stopped');
     });
 }
