@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ChexgenError } from '../errors.js';
+import { jobFromColumns, type JobColumns } from './jobColumns.js';
 import { decodeJobRequest, encodeJobRequest, purgedRequest } from './jobRequestCodec.js';
 import {
   countsByStatus, interruptedError, queueFull,
@@ -40,28 +41,9 @@ ALTER TABLE jobs ADD COLUMN subject TEXT;
 CREATE INDEX jobs_by_cohort ON jobs (cohort_id);
 `;
 
-type Row = {
-  id: string; kind: 'synthesis'; request: string; request_hash: string; status: JobStatus; progress: string; results: string;
-  error: string | null; idempotency_key: string | null; cancel_requested: number; attempts: number; created_at: string; updated_at: string;
-};
+type Row = JobColumns<number, string>;
 
-function toJob(row: Row): Job {
-  return {
-    id: row.id,
-    kind: row.kind,
-    request: decodeJobRequest(row.request),
-    requestHash: row.request_hash,
-    status: row.status,
-    progress: JSON.parse(row.progress) as JobProgress,
-    results: JSON.parse(row.results) as JobResult[],
-    error: row.error === null ? null : (JSON.parse(row.error) as JobError),
-    idempotencyKey: row.idempotency_key,
-    cancelRequested: row.cancel_requested !== 0,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
+const toJob = (row: Row): Job => jobFromColumns(row, row.cancel_requested !== 0, row.created_at, row.updated_at);
 
 /**
  * The embedded {@link JobStore}: one SQLite file (better-sqlite3, WAL, synchronous=FULL, so a job is on disk before

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ChexgenError } from '../errors.js';
+import { jobFromColumns, type JobColumns } from '../jobs/jobColumns.js';
 import { decodeJobRequest, encodeJobRequest, purgedRequest } from '../jobs/jobRequestCodec.js';
 import {
   countsByStatus, interruptedError, LeaseLostError, queueFull,
@@ -10,28 +11,10 @@ import { isFinal, type Job, type JobError, type JobProgress, type JobResult, typ
 import { forJob, forRequest } from './databaseErrors.js';
 import { BOSS_SCHEMA, NOW, PostgresDatabase, QUEUE, QUEUE_INSERT_LOCK } from './PostgresDatabase.js';
 
-type Row = {
-  id: string; kind: 'synthesis'; request: string; request_hash: string; status: JobStatus; progress: string; results: string;
-  error: string | null; idempotency_key: string | null; cancel_requested: boolean; attempts: number; created_at: Date; updated_at: Date;
-};
+type Row = JobColumns<boolean, Date>;
 
-function toJob(row: Row): Job {
-  return {
-    id: row.id,
-    kind: row.kind,
-    request: decodeJobRequest(row.request),
-    requestHash: row.request_hash,
-    status: row.status,
-    progress: JSON.parse(row.progress) as JobProgress,
-    results: JSON.parse(row.results) as JobResult[],
-    error: row.error === null ? null : (JSON.parse(row.error) as JobError),
-    idempotencyKey: row.idempotency_key,
-    cancelRequested: row.cancel_requested,
-    attempts: row.attempts,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
+const toJob = (row: Row): Job =>
+  jobFromColumns(row, row.cancel_requested, row.created_at.toISOString(), row.updated_at.toISOString());
 
 /** pg-boss priorities: single requests (the viewer) before cohort subjects. */
 const PRIORITY_SINGLE = 1;
