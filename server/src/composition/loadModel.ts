@@ -5,22 +5,20 @@ import { ChexgenError } from '../errors.js';
 import { listModels, loadModelManifest } from '../model/modelManifest.js';
 import { createWorkerRuntime } from '../runtime/createWorkerRuntime.js';
 import type { RuntimeLog } from '../runtime/InferenceRuntime.js';
-import type { LoadedModel } from '../synthesis/synthesize.js';
+import type { LoadedModel, ModelDescription } from '../synthesis/synthesize.js';
 import { WordTokenizer } from '../synthesis/WordTokenizer.js';
 
 /** The settings a model is opened with: where models live, which one, and how onnxruntime runs it. */
 export type ModelSettings = Pick<Config, 'modelsDir' | 'model' | 'executionProviders' | 'threads' | 'spinning'>;
 
 /**
- * Opens a model folder once: verifies the manifest and file hashes, loads the tokenizer and starts the inference
- * worker (runtime/) with the configured execution providers. Dispose `runtime` when done. MODEL_NOT_FOUND names
- * the installed models.
+ * A model folder's verified manifest (schema, file sizes and hashes), without loading its graphs: enough to plan
+ * requests on it. MODEL_NOT_FOUND names the installed models.
  */
-export async function loadModel(settings: ModelSettings, log: RuntimeLog, name = settings.model): Promise<LoadedModel> {
+export async function describeModel(settings: Pick<ModelSettings, 'modelsDir' | 'model'>, name = settings.model): Promise<ModelDescription> {
   const dir = join(settings.modelsDir, name);
-  let manifest;
   try {
-    manifest = await loadModelManifest(dir);
+    return { dir, manifest: await loadModelManifest(dir) };
   } catch (error) {
     if (error instanceof ChexgenError && error.code === 'MODEL_NOT_FOUND') {
       const installed = await listModels(settings.modelsDir).catch(() => []);
@@ -32,6 +30,14 @@ export async function loadModel(settings: ModelSettings, log: RuntimeLog, name =
     }
     throw error;
   }
+}
+
+/**
+ * Opens a model folder once: verifies the manifest and file hashes ({@link describeModel}), loads the tokenizer and
+ * starts the inference worker (runtime/) with the configured execution providers. Dispose `runtime` when done.
+ */
+export async function loadModel(settings: ModelSettings, log: RuntimeLog, name = settings.model): Promise<LoadedModel> {
+  const { dir, manifest } = await describeModel(settings, name);
   const tokenizer = WordTokenizer.fromJson(await readFile(join(dir, manifest.text.tokenizer), 'utf8'));
   const runtime = await createWorkerRuntime(
     { modelDir: dir, manifest, executionProviders: settings.executionProviders, intraOpThreads: settings.threads, allowSpinning: settings.spinning },

@@ -20,10 +20,10 @@ import { FilePreviewStore, type PreviewStore } from '../jobs/PreviewStore.js';
 import { SqliteJobStore } from '../jobs/SqliteJobStore.js';
 import { readStudySegmentation } from '../pacs/readStudySegmentation.js';
 import { openPostgresJobDatabase } from '../postgres/openPostgresJobDatabase.js';
-import type { LoadedModel } from '../synthesis/synthesize.js';
+import type { ModelDescription } from '../synthesis/synthesize.js';
 import { SOFTWARE } from '../version.js';
 import { dataPaths } from './dataPaths.js';
-import { loadModel } from './loadModel.js';
+import { describeModel, loadModel } from './loadModel.js';
 import { logCallback } from './logging.js';
 import { openStore, type OpenedStore } from './openStore.js';
 
@@ -31,7 +31,10 @@ import { openStore, type OpenedStore } from './openStore.js';
 export type JobSystem = {
   /** Where studies go (the PACS or the embedded store), chosen once. */
   store: OpenedStore;
-  model: LoadedModel;
+  /** The model requests are planned on (its graphs are loaded only where jobs run: not with role `api`). */
+  model: ModelDescription;
+  /** Where the model runs, for the readiness probe: the execution provider, or the workers of an API-only server. */
+  modelRunsOn: string;
   jobs: JobService;
   cohorts: CohortService;
   /** What this process does with jobs (see {@link JobSystemRole}). */
@@ -94,9 +97,9 @@ async function openJobStorage(config: Config, logger: Logger, options: JobSystem
 }
 
 /**
- * Opens the store (PACS or embedded), loads the model once, opens the job database (the embedded SQLite, where jobs
- * a crash left running are queued again, or PostgreSQL shared with other processes), starts the job runner unless
- * the role is `api`, and builds the job and cohort services, each given the slice of config it needs.
+ * Opens the store (PACS or embedded), loads the model once (only its manifest for role `api`), opens the job
+ * database (the embedded SQLite, where jobs a crash left running are queued again, or PostgreSQL shared with other
+ * processes), starts the job runner unless the role is `api`, and builds the job and cohort services, each given the slice of config it needs.
  */
 export async function openJobSystem(config: Config, logger: Logger, options: JobSystemOptions = {}): Promise<JobSystem> {
   const role = options.role ?? (config.apiOnly ? 'api' : 'all');
@@ -108,14 +111,17 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
   const log = logCallback(logger);
   const paths = dataPaths(config.dataDir);
   const store = await openStore(config, log);
-  const model = await loadModel(config, log);
+  // An API-only server plans requests but runs none: the manifest is enough, the graphs (and their memory) stay with
+  // the workers.
+  const model = role === 'api' ? undefined : await loadModel(config, log);
+  const description: ModelDescription = model ?? await describeModel(config);
   let storage: JobStorage | undefined;
   let runner: JobRunner | undefined;
   try {
     storage = await openJobStorage(config, logger, options);
     const { jobs: jobStore, events, previews } = storage;
     const metrics = new JobMetrics();
-    if (role !== 'api') {
+    if (model !== undefined) {
       runner = new JobRunner({
         store: jobStore, events, metrics, logger, concurrency: config.concurrency, maxAttempts: config.jobMaxAttempts,
         deliveryTimeoutMs: config.deliveryTimeoutSeconds * 1000, maxRetryDelayMs: options.maxRetryDelayMs, pollIntervalMs: options.pollIntervalMs,
@@ -124,7 +130,7 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
       });
     }
     const segLimits = { maxMaskPixels: config.maxMaskPixels, maxMasks: config.maxMasks };
-    const jobs = new JobService(jobStore, events, model, metrics, {
+    const jobs = new JobService(jobStore, events, description, metrics, {
       maxQueuedJobs: config.maxQueuedJobs,
       previews,
       ...(runner !== undefined ? { runner } : {}),
@@ -140,13 +146,14 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
     const [openRunner, openStorage] = [runner, storage];
     const exportOptions = { store: store.store, classes: jobs.modelClasses.maskLabels, segLimits };
     return {
-      store, model, jobs, cohorts, role, database: storage.description, layouts: annotations !== undefined ? ['templates', 'annotations'] : ['templates'],
+      store, model: description, modelRunsOn: model?.runtime.executionProvider ?? 'chexgen worker processes',
+      jobs, cohorts, role, database: storage.description, layouts: annotations !== undefined ? ['templates', 'annotations'] : ['templates'],
       exportDataset: (manifest) => exportCohortDataset(manifest, exportOptions),
       close: () => {
         closing ??= (async () => {
           clearInterval(purge);
           await openRunner?.stop();
-          await model.runtime.dispose();
+          await model?.runtime.dispose();
           await openStorage.close();
         })();
         return closing;
@@ -154,7 +161,7 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
     };
   } catch (error) {
     await runner?.stop();
-    await model.runtime.dispose();
+    await model?.runtime.dispose();
     await storage?.close();
     throw error;
   }

@@ -77,7 +77,7 @@ export async function startChexgenServer(config: Config, logger: Logger, options
       signIn: { sessionTtlSeconds: config.sessionTtlSeconds, cookieSecure: config.cookieSecure, attemptsPerMinute: config.loginAttemptsPerMinute },
       sseHeartbeatMs: options.sseHeartbeatMs,
       readiness: async () => ({
-        model: { ok: true, detail: `${model.manifest.name} ${model.manifest.version} on ${model.runtime.executionProvider}` },
+        model: { ok: true, detail: `${model.manifest.name} ${model.manifest.version} on ${system.modelRunsOn}` },
         store: await checkStore(),
         database: await jobs.databaseCheck(),
         runner: { ok: jobs.accepting, ...(system.role === 'api' ? { detail: 'API only: chexgen worker processes run the jobs' } : {}) },

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { ChexgenError } from '../errors.js';
 import { resolveMasks, type MaskLimits, type ReadSegmentation } from '../generation/resolveMasks.js';
 import type { SynthesisRequest } from '../synthesis/synthesisRequest.js';
-import type { LoadedModel } from '../synthesis/synthesize.js';
+import type { ModelDescription } from '../synthesis/synthesize.js';
 import type { JobEvents } from './JobEvents.js';
 import type { JobMetrics, ImageMetrics } from './JobMetrics.js';
 import type { JobRunner } from './JobRunner.js';
@@ -43,7 +43,7 @@ export class JobService {
   constructor(
     private readonly store: JobStore,
     private readonly events: JobEvents,
-    private readonly model: LoadedModel,
+    private readonly model: ModelDescription,
     private readonly metricsSource: JobMetrics,
     private readonly options: JobServiceOptions,
   ) {}

@@ -8,8 +8,14 @@ import { createScheduler } from './schedulers/index.js';
 import { seededNormal } from './seededNoise.js';
 import type { WordTokenizer } from './WordTokenizer.js';
 
+/**
+ * A model as requests are planned on it: its folder and verified manifest, without its graphs (what an API-only
+ * server, which runs no jobs, holds).
+ */
+export type ModelDescription = { dir: string; manifest: ModelManifest };
+
 /** A model ready to run: verified manifest, its tokenizer and the inference runtime holding its graphs. */
-export type LoadedModel = { dir: string; manifest: ModelManifest; tokenizer: WordTokenizer; runtime: InferenceRuntime };
+export type LoadedModel = ModelDescription & { tokenizer: WordTokenizer; runtime: InferenceRuntime };
 
 /**
  * What a request said, kept with its plan for the generation record: the report fields and the conditions as given
