@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ChexgenError } from '../errors.js';
-import { jobFromColumns, type JobColumns } from './jobColumns.js';
-import { decodeJobRequest, encodeJobRequest, purgedRequest } from './jobRequestCodec.js';
+import { cohortJobFromColumns, jobFromColumns, type CohortJobColumns, type JobColumns } from './jobColumns.js';
+import { encodeJobRequest, purgedRequest } from './jobRequestCodec.js';
 import {
   countsByStatus, interruptedError, queueFull,
   type CohortJob, type JobStore, type LeaseState, type NewCohortJob, type NewJob, type QueueLimit, type Recovered,
@@ -171,15 +171,8 @@ export class SqliteJobStore implements JobStore {
   cohortJobs(cohortId: string): CohortJob[] {
     const rows = this.db
       .prepare('SELECT id, subject, request, status, results, error FROM jobs WHERE cohort_id = ? ORDER BY rowid')
-      .all(cohortId) as { id: string; subject: string; request: string; status: JobStatus; results: string; error: string | null }[];
-    return rows.map((r) => ({
-      jobId: r.id,
-      subject: JSON.parse(r.subject) as unknown,
-      request: decodeJobRequest(r.request),
-      status: r.status,
-      results: JSON.parse(r.results) as JobResult[],
-      error: r.error === null ? null : (JSON.parse(r.error) as JobError),
-    }));
+      .all(cohortId) as CohortJobColumns[];
+    return rows.map(cohortJobFromColumns);
   }
 
   /** Number of a cohort's jobs per status (every status present, 0 when none). */

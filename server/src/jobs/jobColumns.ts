@@ -1,4 +1,5 @@
 import { decodeJobRequest } from './jobRequestCodec.js';
+import type { CohortJob } from './JobStore.js';
 import type { Job, JobError, JobProgress, JobResult, JobStatus } from './jobTypes.js';
 
 /**
@@ -26,5 +27,20 @@ export function jobFromColumns(row: JobColumns<unknown, unknown>, cancelRequeste
     attempts: row.attempts,
     createdAt,
     updatedAt,
+  };
+}
+
+/** The columns a cohort reads of each of its jobs (both stores select exactly these). */
+export type CohortJobColumns = { id: string; subject: string; request: string; status: JobStatus; results: string; error: string | null };
+
+/** A cohort's job row -> its CohortJob. */
+export function cohortJobFromColumns(row: CohortJobColumns): CohortJob {
+  return {
+    jobId: row.id,
+    subject: JSON.parse(row.subject) as unknown,
+    request: decodeJobRequest(row.request),
+    status: row.status,
+    results: JSON.parse(row.results) as JobResult[],
+    error: row.error === null ? null : (JSON.parse(row.error) as JobError),
   };
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ChexgenError } from '../errors.js';
-import { jobFromColumns, type JobColumns } from '../jobs/jobColumns.js';
-import { decodeJobRequest, encodeJobRequest, purgedRequest } from '../jobs/jobRequestCodec.js';
+import { cohortJobFromColumns, jobFromColumns, type CohortJobColumns, type JobColumns } from '../jobs/jobColumns.js';
+import { encodeJobRequest, purgedRequest } from '../jobs/jobRequestCodec.js';
 import {
   countsByStatus, interruptedError, LeaseLostError, queueFull,
   type ClaimRules, type CohortJob, type JobStore, type LeaseState, type NewCohortJob, type NewJob, type QueueLimit, type Recovered,
@@ -141,17 +141,10 @@ export class PgJobStore implements JobStore {
 
   /** Every job of a cohort with its subject and state, in the order they were inserted. */
   async cohortJobs(cohortId: string): Promise<CohortJob[]> {
-    const { rows } = await forRequest(() => this.db.pool.query<{ id: string; subject: string; request: string; status: JobStatus; results: string; error: string | null }>(
+    const { rows } = await forRequest(() => this.db.pool.query<CohortJobColumns>(
       'SELECT id, subject, request, status, results, error FROM chexgen.jobs WHERE cohort_id = $1 ORDER BY seq', [cohortId],
     ));
-    return rows.map((r) => ({
-      jobId: r.id,
-      subject: JSON.parse(r.subject) as unknown,
-      request: decodeJobRequest(r.request),
-      status: r.status,
-      results: JSON.parse(r.results) as JobResult[],
-      error: r.error === null ? null : (JSON.parse(r.error) as JobError),
-    }));
+    return rows.map(cohortJobFromColumns);
   }
 
   /** Number of a cohort's jobs per status (every status present, 0 when none). */
