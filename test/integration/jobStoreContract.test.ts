@@ -11,6 +11,7 @@ import { SqliteCohortStore } from '../../server/src/cohorts/SqliteCohortStore.js
 import { ChexgenError } from '../../server/src/errors.js';
 import { LeaseLostError, type JobStore, type NewJob } from '../../server/src/jobs/JobStore.js';
 import type { Job, JobEvent } from '../../server/src/jobs/jobTypes.js';
+import { FilePreviewStore, type PreviewStore } from '../../server/src/jobs/PreviewStore.js';
 import { SqliteJobStore } from '../../server/src/jobs/SqliteJobStore.js';
 import { openPostgresJobDatabase, type PostgresJobDatabase } from '../../server/src/postgres/openPostgresJobDatabase.js';
 import { inCi } from '../helpers/testEnvironment.js';
@@ -32,7 +33,7 @@ const subjects = (n: number): NewSubjectJob[] => Array.from({ length: n }, (_, i
   jobId: randomUUID(), request, requestHash: `s${i}`, progress, subject: { index: i } as unknown as CohortSubject,
 }));
 
-type Opened = { jobs: JobStore; cohorts: CohortStore; close(): Promise<void> };
+type Opened = { jobs: JobStore; cohorts: CohortStore; previews: PreviewStore; close(): Promise<void> };
 
 let cluster: TempPostgres | undefined;
 let databases = 0;
@@ -42,12 +43,13 @@ async function openPostgres(url?: string, lease = 30): Promise<Opened & { url: s
   cluster ??= await TempPostgres.create([]);
   const at = url ?? await cluster.createDatabase(`contract_${++databases}`);
   const db = await openPostgresJobDatabase({ url: at, workerName: `test-${randomUUID().slice(0, 8)}`, leaseSeconds: lease, retryWindowMs: 2000 });
-  return { jobs: db.jobs, cohorts: db.cohorts, close: () => db.close(), url: at, db };
+  return { jobs: db.jobs, cohorts: db.cohorts, previews: db.previews, close: () => db.close(), url: at, db };
 }
 
 async function openSqlite(): Promise<Opened> {
-  const jobs = SqliteJobStore.open(join(await mkdtemp(join(tmpdir(), 'chexgen-contract-')), 'jobs.sqlite'));
-  return { jobs, cohorts: new SqliteCohortStore(jobs), close: () => jobs.close() };
+  const dir = await mkdtemp(join(tmpdir(), 'chexgen-contract-'));
+  const jobs = SqliteJobStore.open(join(dir, 'jobs.sqlite'));
+  return { jobs, cohorts: new SqliteCohortStore(jobs), previews: new FilePreviewStore(join(dir, 'previews')), close: () => jobs.close() };
 }
 
 afterAll(async () => cluster?.dispose());
@@ -183,8 +185,44 @@ for (const [name, open, skip] of implementations) {
       expect(await jobs.ping()).toBe(true);
       await close();
     });
+
+    it('when previews are older than their retention, then they are deleted; newer ones and a second purge are left alone', async () => {
+      const { previews, close } = await open();
+      const [old, recent] = [randomUUID(), randomUUID()];
+      const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await previews.purge(new Date(Date.now() + 60_000))).toBe(0); // none made yet
+      await previews.put(old, 0, Buffer.from('old 0'));
+      await previews.put(old, 1, Buffer.from('old 1'));
+      await pause();
+      const cutoff = new Date();
+      await pause();
+      await previews.put(recent, 0, Buffer.from('recent 0'));
+      expect(await previews.purge(cutoff)).toBe(2);
+      expect(await previews.get(old, 0)).toBeUndefined();
+      expect(await previews.get(old, 1)).toBeUndefined();
+      expect((await previews.get(recent, 0))?.toString()).toBe('recent 0');
+      expect(await previews.purge(cutoff)).toBe(0);
+      await close();
+    });
   });
 }
+
+describe.skipIf(skipPostgres)('PostgreSQL job database made by an earlier release', () => {
+  it('when its previews table has no made_at yet, then opening adds it and the old previews can be purged', async () => {
+    cluster ??= await TempPostgres.create([]);
+    const url = await cluster.createDatabase(`contract_${++databases}`);
+    const client = new pg.Client(url);
+    await client.connect();
+    await client.query(`CREATE SCHEMA chexgen; CREATE TABLE chexgen.previews (job_id text NOT NULL, image integer NOT NULL, png bytea NOT NULL, PRIMARY KEY (job_id, image));
+      INSERT INTO chexgen.previews VALUES ('j', 0, '\\x00')`);
+    await client.end();
+    const { db, close } = await openPostgres(url);
+    expect((await db.previews.get('j', 0))?.length).toBe(1);
+    expect(await db.previews.purge(new Date(Date.now() - 60_000))).toBe(0);
+    expect(await db.previews.purge(new Date(Date.now() + 60_000))).toBe(1);
+    await close();
+  });
+});
 
 describe.skipIf(skipPostgres)('PostgreSQL job store: several workers, leases, events across processes', () => {
   let first: Awaited<ReturnType<typeof openPostgres>>;

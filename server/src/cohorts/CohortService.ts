@@ -99,7 +99,17 @@ export class CohortService {
     const version = createHash('sha256').update(made.map((s) => s.jobId).join(',')).digest('hex').slice(0, 32);
     const resolution = this.jobs.modelClasses.resolution;
     const render = async (): Promise<Buffer> =>
-      renderContactSheet(await Promise.all(made.map(async (subject) => ({ subject, resolution, preview: await this.jobs.preview(subject.jobId, 0) }))));
+      renderContactSheet(await Promise.all(made.map(async (subject) => ({ subject, resolution, preview: await this.previewIfKept(subject.jobId) }))));
     return { version, png: () => this.sheets.get(id, version, render) };
+  }
+
+  /** A made subject's first preview, or undefined once purged (its tile says so; the study is still in the store). */
+  private async previewIfKept(jobId: string): Promise<Buffer | undefined> {
+    try {
+      return await this.jobs.preview(jobId, 0);
+    } catch (error) {
+      if (error instanceof ChexgenError && error.code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
   }
 }

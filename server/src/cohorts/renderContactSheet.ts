@@ -1,14 +1,26 @@
 import sharp from 'sharp';
 import type { ManifestSubject } from './cohortManifest.js';
 
-/** A subject's tile: its preview (8-bit PNG at the model resolution) and what was asked for. */
-export type SheetTile = { subject: ManifestSubject; preview: Buffer; resolution: number };
+/**
+ * A subject's tile: its preview (8-bit PNG at the model resolution; undefined once purged after
+ * CHEXGEN_PREVIEW_RETENTION_DAYS, drawn as a grey tile that says so) and what was asked for.
+ */
+export type SheetTile = { subject: ManifestSubject; preview: Buffer | undefined; resolution: number };
 
 const TILE = 192;
 const CAPTION = 34;
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The stand-in for a purged preview: mid-grey, with a line that says why (the study itself is in the store). */
+function purgedTile(): Buffer {
+  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${TILE}" height="${TILE}">
+<rect width="${TILE}" height="${TILE}" fill="#444"/>
+<text x="${TILE / 2}" y="${TILE / 2 - 6}" text-anchor="middle" font-family="sans-serif" font-size="13" fill="#ddd">preview purged</text>
+<text x="${TILE / 2}" y="${TILE / 2 + 12}" text-anchor="middle" font-family="sans-serif" font-size="11" fill="#bbb">the study is in the store</text>
+</svg>`);
 }
 
 /** The caption and box outlines of one tile, as SVG drawn over it. */
@@ -37,7 +49,7 @@ export async function renderContactSheet(tiles: readonly SheetTile[], columns = 
   const rows = Math.max(1, Math.ceil(tiles.length / cols));
   const composed = await Promise.all(
     tiles.map(async (tile, i) => {
-      const image = await sharp(tile.preview).resize(TILE, TILE).extend({ bottom: CAPTION, background: '#111' }).toColourspace('srgb').png().toBuffer();
+      const image = await sharp(tile.preview ?? purgedTile()).resize(TILE, TILE).extend({ bottom: CAPTION, background: '#111' }).toColourspace('srgb').png().toBuffer();
       const input = await sharp(image).composite([{ input: overlay(tile), left: 0, top: 0 }]).png().toBuffer();
       return { input, left: (i % cols) * (TILE + 4), top: Math.floor(i / cols) * (TILE + CAPTION + 4) };
     }),

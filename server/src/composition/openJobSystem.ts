@@ -141,7 +141,16 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
     if (annotations !== undefined) logger.info({ manifest: config.layoutsManifest, rows: annotations.rows }, 'cohort layouts: annotations available');
     const cohorts = new CohortService(storage.cohorts, jobs, { templates: TEMPLATE_LAYOUTS, ...(annotations !== undefined ? { annotations } : {}) });
     await runner?.start();
-    const purge = role !== 'worker' ? purgeSegMasksPeriodically(jobStore, config.segMaskRetentionDays, logger) : undefined;
+    const purge = role !== 'worker' ? purgePeriodically([
+      {
+        what: 'SEG mask pixels', days: config.segMaskRetentionDays,
+        run: (before) => jobStore.purgeSegMasks(before), counted: 'jobs',
+      },
+      {
+        what: 'image previews', days: config.previewRetentionDays,
+        run: (before) => previews.purge(before), counted: 'images',
+      },
+    ], logger) : undefined;
     let closing: Promise<void> | undefined;
     const [openRunner, openStorage] = [runner, storage];
     const exportOptions = { store: store.store, classes: jobs.modelClasses.maskLabels, segLimits };
@@ -167,17 +176,23 @@ export async function openJobSystem(config: Config, logger: Logger, options: Job
   }
 }
 
+/** One kind of data kept for `days` only: `run` deletes what is older than `before` and says how many `counted` went. */
+type Retention = { what: string; days: number; run: (before: Date) => Promise<number>; counted: string };
+
 /**
- * Purges SEG-derived mask pixels from jobs that ended more than `days` ago (see JobStore.purgeSegMasks), now and every
- * hour; a failure is logged and tried again at the next round.
+ * Applies each retention now and every hour: SEG-derived mask pixels of jobs that ended more than their days ago (see
+ * JobStore.purgeSegMasks), previews made more than theirs ago (PreviewStore.purge). A failure is logged and tried
+ * again at the next round.
  */
-function purgeSegMasksPeriodically(store: JobStore, days: number, logger: Logger): NodeJS.Timeout {
+function purgePeriodically(retentions: readonly Retention[], logger: Logger): NodeJS.Timeout {
   const purge = (): void => {
-    store.purgeSegMasks(new Date(Date.now() - days * 24 * 3600 * 1000)).then((purged) => {
-      if (purged > 0) logger.info({ jobs: purged, retentionDays: days }, 'purged SEG mask pixels past their retention from the job database');
-    }, (error: unknown) => {
-      logger.warn({ err: error }, 'could not purge SEG mask pixels; tried again in an hour');
-    });
+    for (const { what, days, run, counted } of retentions) {
+      run(new Date(Date.now() - days * 24 * 3600 * 1000)).then((purged) => {
+        if (purged > 0) logger.info({ [counted]: purged, retentionDays: days }, `purged ${what} past their retention`);
+      }, (error: unknown) => {
+        logger.warn({ err: error }, `could not purge ${what}; tried again in an hour`);
+      });
+    }
   };
   purge();
   return setInterval(purge, 3600 * 1000).unref();

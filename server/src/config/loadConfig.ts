@@ -56,6 +56,7 @@ export const CONFIG_KEYS = {
   maxSteps: { env: 'CHEXGEN_MAX_STEPS', default: '100', doc: 'most sampling steps per image (at most 200)' },
   maxCohortSize: { env: 'CHEXGEN_MAX_COHORT_SIZE', default: '1000', doc: 'most subjects per cohort request (each is one queued job, so CHEXGEN_MAX_QUEUED_JOBS also applies)' },
   segMaskRetentionDays: { env: 'CHEXGEN_SEG_MASK_RETENTION_DAYS', default: '30', doc: 'days the pixels of masks read from a SEG in the store (perhaps a real patient\'s) stay in jobs.sqlite after their job ended; then they are purged (label and size stay); 0 = as soon as the job ends (checked at start and hourly)' },
+  previewRetentionDays: { env: 'CHEXGEN_PREVIEW_RETENTION_DAYS', default: '30', doc: 'days the 8-bit PNG previews of generated images (the API\'s quick look and the cohort contact sheet) are kept after they were made; then they are deleted (checked at start and hourly). The studies in the store stay' },
   layoutsManifest: { env: 'CHEXGEN_LAYOUTS_MANIFEST', default: '', doc: 'CSV manifest of real annotations (columns id, split, mask_file, mask_channels; the layout of the training data) that cohorts with `layout: "annotations"` draw masks from; empty = templates only' },
   layoutsSplit: { env: 'CHEXGEN_LAYOUTS_SPLIT', default: 'train', doc: 'rows of CHEXGEN_LAYOUTS_MANIFEST whose `split` column has this value are used' },
   dicomWebStow: { env: 'CHEXGEN_DICOMWEB_STOW', default: 'true', doc: 'let clients store objects through /dicom-web (STOW-RS on /studies, e.g. a SEG drawn in the viewer); false = the DICOMweb routes are read-only' },
@@ -117,6 +118,7 @@ const schema = z.object({
   maxSteps: z.coerce.number().int().min(1).max(200),
   maxCohortSize: z.coerce.number().int().min(1).max(100_000),
   segMaskRetentionDays: z.coerce.number().min(0).max(36_500),
+  previewRetentionDays: z.coerce.number().min(1).max(36_500),
   layoutsManifest: z.string(),
   layoutsSplit: z.string().min(1),
   dicomWebStow: z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),
@@ -180,6 +182,8 @@ export type Config = {
   maxCohortSize: number;
   /** Days SEG-derived mask pixels stay in jobs.sqlite after their job ended. */
   segMaskRetentionDays: number;
+  /** Days a generated image's preview is kept after it was made. */
+  previewRetentionDays: number;
   /** '' = no annotation layouts (cohorts use templates only). */
   layoutsManifest: string;
   layoutsSplit: string;

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -10,6 +10,11 @@ export interface PreviewStore {
   put(jobId: string, index: number, png: Buffer): Promise<void>;
   /** The preview, or undefined when there is none (not made yet, or gone). */
   get(jobId: string, index: number): Promise<Buffer | undefined>;
+  /**
+   * Removes the previews made before `before` (CHEXGEN_PREVIEW_RETENTION_DAYS); returns how many images lost theirs.
+   * The studies in the PACS stay: a preview is only the API's 8-bit copy for a quick look.
+   */
+  purge(before: Date): Promise<number>;
 }
 
 /** Where a preview lives in a preview folder: `<dir>/<jobId>/<index>.png`. */
@@ -36,5 +41,21 @@ export class FilePreviewStore implements PreviewStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  /** A job's folder goes whole once its last preview is older than `before` (each put renames into it). */
+  async purge(before: Date): Promise<number> {
+    let purged = 0;
+    const jobs = await readdir(this.dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    for (const job of jobs.filter((entry) => entry.isDirectory())) {
+      const folder = join(this.dir, job.name);
+      if ((await stat(folder)).mtimeMs >= before.getTime()) continue;
+      purged += (await readdir(folder)).filter((name) => name.endsWith('.png')).length;
+      await rm(folder, { recursive: true, force: true });
+    }
+    return purged;
   }
 }

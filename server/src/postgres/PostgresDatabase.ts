@@ -18,8 +18,8 @@ export const NOW = `date_trunc('milliseconds', now())`;
 /**
  * The tables of chexgen in schema `chexgen`, beside pg-boss's in `pgboss`. `jobs` is the job row the API reads (the
  * same fields as the SQLite table, plus who holds a running job: `worker`, `lease_token`, `heartbeat_at`); `seq`
- * keeps insertion order (a cohort's subjects). `previews` holds the 8-bit previews, which the API serves and a
- * worker on another machine makes.
+ * keeps insertion order (a cohort's subjects). `previews` holds the 8-bit previews, which the API serves (and purges
+ * after CHEXGEN_PREVIEW_RETENTION_DAYS, by `made_at`) and a worker on another machine makes.
  */
 const SCHEMA = `
 CREATE SCHEMA IF NOT EXISTS chexgen;
@@ -61,6 +61,9 @@ CREATE TABLE IF NOT EXISTS chexgen.previews (
   png     bytea NOT NULL,
   PRIMARY KEY (job_id, image)
 );
+-- Added after the first release: databases made before it get the column, their previews dated at the upgrade.
+ALTER TABLE chexgen.previews ADD COLUMN IF NOT EXISTS made_at timestamptz NOT NULL DEFAULT now();
+CREATE INDEX IF NOT EXISTS previews_made_at ON chexgen.previews (made_at);
 `;
 
 /** What the database needs to know about its process. */
