@@ -11,16 +11,20 @@
 #                                                                         # remove the exclude line
 # Knobs: DIT_SECONDS (default 420), LR (peak, default 3e-4, cosine to 1e-5 over the last 30%), BATCH (default 512).
 #   MODE=scratch  trains VAE + DiT from the image pack (.cache/pack-256.npz must be carried instead)
+#   DEVICE=cpu PYTHON=/usr/bin/python3 BUNDLE=/tmp/b64 OUT=/tmp/r64 DIT_SECONDS=60 BATCH=4: the CPU smoke test of
+#   this very script (bundle from `npm run model:bundle -- --from cxr256-gpu-v1.1 --limit 64 --out /tmp/b64`)
 set -euo pipefail
+: "${OUT:?OUT must name the folder the checkpoints go to (the device sets it)}"
+mkdir -p "$OUT"
 cd "$(dirname "$0")"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
-python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
+"${PYTHON:-python3}" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 export PYTHONUNBUFFERED=1
 if [ "${MODE:-bundle}" = scratch ]; then
-  python3 -u -m chexgen_train.train --config gpu --device cuda --pack .cache/pack-256.npz --out "$OUT" \
+  "${PYTHON:-python3}" -u -m chexgen_train.train --config gpu --device "${DEVICE:-cuda}" --pack .cache/pack-256.npz --out "$OUT" \
     --vae-seconds "${VAE_SECONDS:-140}" --dit-seconds "${DIT_SECONDS:-270}" "$@" 2>&1 | tee "$OUT/train.log"
 else
-  python3 -u -m chexgen_train.train --config gpu --device cuda --bundle .cache/gpu-bundle --out "$OUT" \
+  "${PYTHON:-python3}" -u -m chexgen_train.train --config gpu --device "${DEVICE:-cuda}" --bundle "${BUNDLE:-.cache/gpu-bundle}" --out "$OUT" \
     --dit-seconds "${DIT_SECONDS:-420}" --lr "${LR:-3e-4}" --batch "${BATCH:-512}" --no-preview "$@" 2>&1 \
     | tee "$OUT/train.log"
 fi
