@@ -1,7 +1,10 @@
 """Sample grid a person can judge: each row is one condition (text only, masks, boxes, combined), the first column a
 real eval image with that condition, then several seeds. Mask outlines and boxes are drawn over every tile.
 
-  npm run model:samples -- --model cxr256-gpu-v1 [--steps 20] [--guidance 2.5] [--seeds 4]
+  npm run model:samples -- --model cxr256-gpu-v1.1 [--steps 20] [--guidance G] [--spatial-guidance S] [--seeds 4]
+
+Guidance as the server applies it (server/src/synthesis/guidance.ts): text scale G, spatial scale S (a third pass
+with the conditions but no text when S differs from G); both default to the model's model.json schedule.
 
 Writes docs/images/samples-<model>.png and prints a small adherence check (lung contrast under the given mask vs
 under another image's mask) as JSON.
@@ -84,18 +87,26 @@ def condition_tensors(cond: Condition, size: int) -> Tuple[torch.Tensor, torch.T
 
 @torch.no_grad()
 def generate(text_enc, dit, vae, tok, prompt: str, planes, present, seeds: Sequence[int], steps: int,
-             guidance: float, latent: Tuple[int, int, int]) -> np.ndarray:
+             guidance: float, spatial_guidance: float, latent: Tuple[int, int, int]) -> np.ndarray:
     n = len(seeds)
     ids, mask = (torch.tensor([v] * n) for v in tok.encode(prompt))
     e_ids, e_mask = (torch.tensor([v] * n) for v in tok.encode(""))
     cond, uncond = text_enc(ids, mask), text_enc(e_ids, e_mask)
     planes_b, present_b = planes[None].expand(n, -1, -1, -1), present[None].expand(n, -1)
+    three = bool(present.sum() > 0) and spatial_guidance != guidance
 
     def velocity(x, t):
-        both = dit(torch.cat([x, x]), torch.cat([t, t]), torch.cat([cond, uncond]), torch.cat([mask, e_mask]),
-                   torch.cat([planes_b, planes_b * 0]), torch.cat([present_b, present_b * 0]))
-        c, u = both.chunk(2)
-        return u + guidance * (c - u)
+        if not three:
+            both = dit(torch.cat([x, x]), torch.cat([t, t]), torch.cat([cond, uncond]), torch.cat([mask, e_mask]),
+                       torch.cat([planes_b, planes_b * 0]), torch.cat([present_b, present_b * 0]))
+            c, u = both.chunk(2)
+            return u + guidance * (c - u)
+        # full, spatial (conditions without text), none: the server's three-pass combination
+        out = dit(torch.cat([x, x, x]), torch.cat([t, t, t]), torch.cat([cond, uncond, uncond]),
+                  torch.cat([mask, e_mask, e_mask]), torch.cat([planes_b, planes_b, planes_b * 0]),
+                  torch.cat([present_b, present_b, present_b * 0]))
+        c, s, u = out.chunk(3)
+        return u + spatial_guidance * (s - u) + guidance * (c - s)
 
     noise = torch.cat([torch.randn(1, *latent, generator=torch.Generator().manual_seed(s)) for s in seeds])
     z = euler_sample(velocity, noise, steps)
@@ -129,6 +140,10 @@ def main(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads or torch.get_num_threads())
     model_dir = os.path.join(ROOT, "models", args.model)
     manifest, cfg, tok, vae, text_enc, dit = load_modules(model_dir)
+    schedule = manifest.get("schedule", {})
+    guidance = args.guidance if args.guidance is not None else float(schedule.get("default_guidance", 2.5))
+    spatial = (args.spatial_guidance if args.spatial_guidance is not None
+               else float(schedule.get("default_spatial_guidance", guidance)))
     size = cfg.resolution
     latent = (cfg.vae.latent_channels, size // 8, size // 8)
     records = read_manifest(args.data, split="eval")
@@ -145,7 +160,8 @@ def main(args: argparse.Namespace) -> None:
     t0 = time.time()
     for i, cond in enumerate(rows):
         planes, present = condition_tensors(cond, size)
-        imgs = generate(text_enc, dit, vae, tok, cond.text, planes, present, seeds, args.steps, args.guidance, latent)
+        imgs = generate(text_enc, dit, vae, tok, cond.text, planes, present, seeds, args.steps, guidance, spatial,
+                        latent)
         y = 24 + i * tile
         words, line, lines = (cond.title + " | " + (cond.text or "(no text)")).split(), "", []
         for w in words:
@@ -172,7 +188,7 @@ def main(args: argparse.Namespace) -> None:
     out = args.out or os.path.join(ROOT, "docs", "images", f"samples-{args.model}.png")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     sheet.save(out, optimize=True)
-    summary = {"model": args.model, "steps": args.steps, "guidance": args.guidance, "sampler": "euler",
+    summary = {"model": args.model, "steps": args.steps, "guidance": guidance, "spatial_guidance": spatial, "sampler": "euler",
                "grid": os.path.relpath(out, ROOT), "seconds": round(time.time() - t0, 1),
                **{f"lung_contrast_{k}": round(float(np.mean(v)), 4) for k, v in checks.items() if v}}
     print(json.dumps(summary))
@@ -184,7 +200,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--model", required=True, help="model folder name under models/")
     ap.add_argument("--data", default=DEFAULT_DATA, help="dataset folder (its eval split supplies the conditions)")
     ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--guidance", type=float, default=2.5)
+    ap.add_argument("--guidance", type=float, default=None, help="text guidance (default: model.json's)")
+    ap.add_argument("--spatial-guidance", type=float, default=None, help="spatial guidance (default: model.json's)")
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--out", default=None, help="output PNG (default: docs/images/samples-MODEL.png)")
