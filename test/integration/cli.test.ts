@@ -84,5 +84,8 @@ describe('chexgen CLI (released model)', () => {
     const list = JSON.parse(models.stdout);
     expect(list.find((m: { default: boolean }) => m.default)).toMatchObject({ name: 'cxr256-gpu-v1.1', maskLabels: ['right_lung', 'left_lung', 'heart'] });
     expect(list.map((m: { name: string }) => m.name)).toContain('cxr256-gpu-v1'); // kept to reproduce its evaluation
+    // v1.1 guides masks and boxes less than text; v1 has one scale for both
+    expect(list.find((m: { default: boolean }) => m.default)).toMatchObject({ defaultGuidance: 4, defaultSpatialGuidance: 1.5 });
+    expect(list.find((m: { name: string }) => m.name === 'cxr256-gpu-v1')).toMatchObject({ defaultGuidance: 2.5, defaultSpatialGuidance: 2.5 });
   });
 });

@@ -4,9 +4,9 @@ import { styles } from './styles';
 
 type Props = { form: SynthesisForm; samplers: readonly string[]; maxCount: number; maxSteps: number; random: () => number; onChange: (patch: Partial<SynthesisForm>) => void };
 
-/** Count, seed (with a dice button), steps, guidance and sampler. */
+/** Count, seed (with a dice button), steps, the two guidance scales and sampler. */
 export function OptionsSection({ form, samplers, maxCount, maxSteps, random, onChange }: Props) {
-  const field = (name: 'count' | 'steps' | 'guidance', label: string, hint: string) => (
+  const field = (name: 'count' | 'steps' | 'guidance' | 'spatialGuidance', label: string, hint: string) => (
     <label style={styles.label}>
       {label}
       <input data-cy={`chexgen-${name}`} title={hint} style={{ ...styles.input, width: 56 }} value={form[name]} onChange={(e) => onChange({ [name]: e.target.value })} />
@@ -27,7 +27,8 @@ export function OptionsSection({ form, samplers, maxCount, maxSteps, random, onC
           </span>
         </label>
         {field('steps', 'Steps', `1-${maxSteps}`)}
-        {field('guidance', 'Guidance', '0-20')}
+        {field('guidance', 'Guidance', 'how strongly the report text steers the image, 0-20')}
+        {field('spatialGuidance', 'Mask/box guidance', 'how strongly masks and boxes steer the image, 0-20')}
         <label style={styles.label}>
           Sampler
           <select data-cy="chexgen-sampler" style={styles.input} value={form.sampler} onChange={(e) => onChange({ sampler: e.target.value })}>

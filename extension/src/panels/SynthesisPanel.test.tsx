@@ -57,7 +57,8 @@ describe('SynthesisPanel', () => {
     expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
       boxes: [{ label: 'nodule', x0: 600, y0: 180, x1: 690, y1: 260 }], sourceWidth: 1024, sourceHeight: 1024,
       masks: [{ label: 'heart', width: 4, height: 2, rle: [2, 3, 3] }],
-      count: 1, seed: 2147483648, steps: 3, guidance: 2.5, sampler: 'dpmpp-2m', sourceStudy: '1.2.3.source',
+      // both guidance scales prefilled from the model (text 4, masks and boxes 1.5), so neither stands in for the other
+      count: 1, seed: 2147483648, steps: 3, guidance: 4, spatialGuidance: 1.5, sampler: 'dpmpp-2m', sourceStudy: '1.2.3.source',
     });
     expect(sources[0].url).toBe('/api/v1/syntheses/job-1/events');
     expect(cy('chexgen-synthesize')).toHaveProperty('disabled', true);

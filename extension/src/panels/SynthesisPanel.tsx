@@ -47,7 +47,8 @@ export function SynthesisPanel({ client, host, openEvents, random = Math.random,
         if (!live) return;
         setModels(answer);
         const loaded = answer.models.find((m) => m.loaded) ?? answer.models[0];
-        if (loaded) setForm((f) => ({ ...f, steps: f.steps || String(loaded.defaultSteps), guidance: f.guidance || String(loaded.defaultGuidance), sampler: f.sampler || loaded.samplers[0] || '' }));
+        if (loaded) setForm((f) => ({ ...f, steps: f.steps || String(loaded.defaultSteps), guidance: f.guidance || String(loaded.defaultGuidance),
+          spatialGuidance: f.spatialGuidance || String(loaded.defaultSpatialGuidance), sampler: f.sampler || loaded.samplers[0] || '' }));
       },
       (error: unknown) => live && setLoadError(toErrorBody(error)),
     );
@@ -140,5 +141,5 @@ function promptFindings(model: ModelInfo | undefined): string[] {
 }
 
 function emptyForm(): SynthesisForm {
-  return { text: '', findings: [], sex: '', age: '', view: '', boxLabels: {}, maskLabels: {}, count: '1', seed: '', steps: '', guidance: '', sampler: '', linkSourceStudy: false };
+  return { text: '', findings: [], sex: '', age: '', view: '', boxLabels: {}, maskLabels: {}, count: '1', seed: '', steps: '', guidance: '', spatialGuidance: '', sampler: '', linkSourceStudy: false };
 }

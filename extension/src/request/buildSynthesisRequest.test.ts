@@ -9,11 +9,11 @@ import { suggestBoxLabel } from './suggestBoxLabel';
 const MODEL: ModelInfo = {
   name: 'cxr256-gpu-v1', version: '1.0.0', resolution: 256, loaded: true,
   maskLabels: ['right_lung', 'left_lung', 'heart'], boxLabels: ['right_lung', 'left_lung', 'heart', 'nodule', 'mass', 'opacity'],
-  defaultSteps: 20, defaultGuidance: 2.5, samplers: ['dpmpp-2m', 'euler', 'ddim'], findings: [], layouts: ['templates'], licence: '',
+  defaultSteps: 20, defaultGuidance: 4, defaultSpatialGuidance: 1.5, samplers: ['dpmpp-2m', 'euler', 'ddim'], findings: [], layouts: ['templates'], licence: '',
 };
 const LIMITS: ApiLimits = { maxTextLength: 2000, maxBoxes: 64, maxMasks: 16, maxMaskPixels: 16_777_216, maxMaskRuns: 16_777_217, maxRequestMaskPixels: 268_435_456, maxCount: 16, maxSteps: 100, maxCohortSize: 1000 };
 const form = (patch: Partial<SynthesisForm> = {}): SynthesisForm => ({
-  text: '', findings: [], sex: '', age: '', view: '', boxLabels: {}, maskLabels: {}, count: '1', seed: '', steps: '20', guidance: '2.5', sampler: 'dpmpp-2m', linkSourceStudy: false, ...patch,
+  text: '', findings: [], sex: '', age: '', view: '', boxLabels: {}, maskLabels: {}, count: '1', seed: '', steps: '20', guidance: '4', spatialGuidance: '1.5', sampler: 'dpmpp-2m', linkSourceStudy: false, ...patch,
 });
 const box: SourceBox = { uid: 'b1', measurementLabel: '', imageId: 'i', x0: 10, y0: 20, x1: 30, y1: 40, sourceWidth: 1024, sourceHeight: 1024 };
 const segment: SourceSegment = { key: 's/1', segmentationId: 's', segmentIndex: 1, name: 'Segment 1', width: 4, height: 2, rle: [1, 2, 5], pixels: 2 };
@@ -29,7 +29,7 @@ describe('buildSynthesisRequest', () => {
       text: 'Findings: cardiomegaly. Nodule.', sex: 'F', age: 63, view: 'PA',
       boxes: [{ label: 'nodule', x0: 10, y0: 20, x1: 30, y1: 40 }], sourceWidth: 1024, sourceHeight: 1024,
       masks: [{ label: 'heart', width: 4, height: 2, rle: [1, 2, 5] }],
-      count: 1, seed: 42, steps: 20, guidance: 2.5, sampler: 'dpmpp-2m', sourceStudy: '1.2.3',
+      count: 1, seed: 42, steps: 20, guidance: 4, spatialGuidance: 1.5, sampler: 'dpmpp-2m', sourceStudy: '1.2.3',
     });
   });
 
@@ -40,7 +40,7 @@ describe('buildSynthesisRequest', () => {
 
   it('when boxes and segments are "not sent", then they are left out and text alone is enough', () => {
     const { request } = buildSynthesisRequest({ form: form({ text: 'Normal.' }), boxes: [box], segments: [segment], model: MODEL, limits: LIMITS });
-    expect(request).toEqual({ text: 'Normal.', count: 1, steps: 20, guidance: 2.5, sampler: 'dpmpp-2m' });
+    expect(request).toEqual({ text: 'Normal.', count: 1, steps: 20, guidance: 4, spatialGuidance: 1.5, sampler: 'dpmpp-2m' });
   });
 
   it('when there is no text, box or mask, then it is invalid with the reason', () => {
@@ -51,10 +51,10 @@ describe('buildSynthesisRequest', () => {
 
   it('when fields break the rules, then each is named like the server names it', () => {
     const { problems } = buildSynthesisRequest({
-      form: form({ text: 'x', age: '130', count: '17', steps: '0', guidance: '21', seed: '-1', sampler: 'plms', boxLabels: { b1: 'tumour' }, maskLabels: { 's/1': 'heart' } }),
+      form: form({ text: 'x', age: '130', count: '17', steps: '0', guidance: '21', spatialGuidance: '-1', seed: '-1', sampler: 'plms', boxLabels: { b1: 'tumour' }, maskLabels: { 's/1': 'heart' } }),
       boxes: [box], segments: [{ ...segment, pixels: 0 }], model: MODEL, limits: LIMITS,
     });
-    expect(problems.map((p) => p.field)).toEqual(['age', 'boxes[0].label', 'masks[0]', 'count', 'seed', 'steps', 'guidance', 'sampler']);
+    expect(problems.map((p) => p.field)).toEqual(['age', 'boxes[0].label', 'masks[0]', 'count', 'seed', 'steps', 'guidance', 'spatialGuidance', 'sampler']);
   });
 
   it('when the text is longer than the server allows, then it is refused before sending', () => {

@@ -16,7 +16,10 @@ export type SynthesisForm = {
   count: string;
   seed: string;
   steps: string;
+  /** Text guidance scale. */
   guidance: string;
+  /** Mask/box guidance scale (the model's own default differs from its text one: v1.1 uses 4.0 and 1.5). */
+  spatialGuidance: string;
   sampler: string;
   /** Whether the request names the open study as its source (`sourceStudy`); off unless the user asks for it. */
   linkSourceStudy: boolean;
@@ -110,6 +113,11 @@ export function buildSynthesisRequest(input: {
   const guidance = form.guidance.trim() === '' ? Number.NaN : Number(form.guidance);
   if (!Number.isFinite(guidance) || guidance < 0 || guidance > MAX_GUIDANCE) problems.push({ field: 'guidance', message: `guidance must be 0-${MAX_GUIDANCE}` });
   else request.guidance = guidance;
+  // Always sent with guidance: on the server one explicit scale would otherwise set both.
+  const spatialGuidance = form.spatialGuidance.trim() === '' ? Number.NaN : Number(form.spatialGuidance);
+  if (!Number.isFinite(spatialGuidance) || spatialGuidance < 0 || spatialGuidance > MAX_GUIDANCE) {
+    problems.push({ field: 'spatialGuidance', message: `spatial guidance must be 0-${MAX_GUIDANCE}` });
+  } else request.spatialGuidance = spatialGuidance;
   if (form.sampler !== '') {
     if (!model.samplers.includes(form.sampler) || !isSamplerName(form.sampler)) problems.push({ field: 'sampler', message: `unknown sampler "${form.sampler}"` });
     else request.sampler = form.sampler;

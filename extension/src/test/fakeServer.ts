@@ -6,7 +6,7 @@ export const MODELS: ModelsResponse = {
     {
       name: 'cxr256-gpu-v1', version: '1.0.0', resolution: 256, loaded: true,
       maskLabels: ['right_lung', 'left_lung', 'heart'], boxLabels: ['right_lung', 'left_lung', 'heart', 'nodule', 'mass', 'opacity'],
-      findings: ['cardiomegaly', 'effusion', 'nodule'], defaultSteps: 20, defaultGuidance: 2.5, samplers: ['dpmpp-2m', 'euler', 'ddim'],
+      findings: ['cardiomegaly', 'effusion', 'nodule'], defaultSteps: 20, defaultGuidance: 4, defaultSpatialGuidance: 1.5, samplers: ['dpmpp-2m', 'euler', 'ddim'],
       layouts: ['templates'], licence: 'Research use only; not for diagnosis.',
     },
   ],

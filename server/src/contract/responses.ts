@@ -146,7 +146,10 @@ export const modelInfoSchema = z.object({
   maskLabels: z.array(z.string()),
   boxLabels: z.array(z.string()),
   defaultSteps: z.number().int(),
-  defaultGuidance: z.number(),
+  defaultGuidance: z.number().meta({ description: 'Text guidance scale a request gets when it sets none' }),
+  defaultSpatialGuidance: z.number().meta({
+    description: 'Mask/box guidance scale a request gets when it sets neither scale (one explicit `guidance` sets both)',
+  }),
   samplers: z.array(z.string()),
   findings: z.array(z.string()).meta({ description: 'Findings a cohort may ask for' }),
   layouts: z.array(z.enum(COHORT_LAYOUTS)).meta({ description: 'Cohort layout sources this server offers' }),

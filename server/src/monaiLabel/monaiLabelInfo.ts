@@ -37,7 +37,7 @@ export function monaiLabelInfo(models: readonly ModelSummary[], version: string)
       type: 'others' as const,
       labels: [...m.maskLabels],
       dimension: 2 as const,
-      description: `chexgen ${m.name} ${m.version}: ${m.resolution}-px synthetic chest radiograph; params: text, sex, age, view, boxes (${m.boxLabels.join(', ')}), masks, seed, steps (default ${m.defaultSteps}), guidance (default ${m.defaultGuidance}), sampler (${m.samplers.join(', ')})`,
+      description: `chexgen ${m.name} ${m.version}: ${m.resolution}-px synthetic chest radiograph; params: text, sex, age, view, boxes (${m.boxLabels.join(', ')}), masks, seed, steps (default ${m.defaultSteps}), guidance (default ${m.defaultGuidance}), spatialGuidance (default ${m.defaultSpatialGuidance}), sampler (${m.samplers.join(', ')})`,
     }])),
     trainers: {},
     strategies: {},

@@ -28,7 +28,7 @@ describe('parseInferParams', () => {
 });
 
 describe('monaiLabelInfo', () => {
-  const summary: ModelSummary = { name: 'm1', version: '1.0.0', resolution: 256, loaded: true, maskLabels: ['right_lung', 'heart'], boxLabels: ['nodule'], defaultSteps: 20, defaultGuidance: 2.5, samplers: ['euler'], findings: [], layouts: ['templates'], licence: '' };
+  const summary: ModelSummary = { name: 'm1', version: '1.0.0', resolution: 256, loaded: true, maskLabels: ['right_lung', 'heart'], boxLabels: ['nodule'], defaultSteps: 20, defaultGuidance: 2.5, defaultSpatialGuidance: 1.5, samplers: ['euler'], findings: [], layouts: ['templates'], licence: '' };
   it('lists only the loaded model, typed others, with array labels and no config anywhere', () => {
     const info = monaiLabelInfo([summary, { ...summary, name: 'other', loaded: false }], '0.1.0');
     expect(Object.keys(info.models)).toEqual(['m1']);

@@ -15,6 +15,7 @@ export function modelsCommand(): Command {
         maskLabels: m.conditions.channels.filter((c) => c.kind === 'mask').map((c) => c.label),
         boxLabels: m.conditions.channels.filter((c) => c.kind === 'box').map((c) => c.label),
         defaultSteps: m.schedule.default_steps, defaultGuidance: m.schedule.default_guidance,
+        defaultSpatialGuidance: m.schedule.default_spatial_guidance ?? m.schedule.default_guidance,
         megabytes: Math.round(m.files.reduce((s, f) => s + f.bytes, 0) / 1e5) / 10, licence: m.licence,
       }));
       if (opts.json) {
@@ -24,7 +25,7 @@ export function modelsCommand(): Command {
       for (const r of rows) {
         process.stdout.write(`${r.name} ${r.version}${r.default ? ' (default)' : ''}: ${r.resolution} px, ${r.megabytes} MB\n`
           + `  mask labels: ${r.maskLabels.join(', ')}\n  box labels:  ${r.boxLabels.join(', ')}\n`
-          + `  defaults: ${r.defaultSteps} steps, guidance ${r.defaultGuidance}\n  licence: ${r.licence}\n`);
+          + `  defaults: ${r.defaultSteps} steps, guidance ${r.defaultGuidance} (masks and boxes ${r.defaultSpatialGuidance})\n  licence: ${r.licence}\n`);
       }
     });
 }

@@ -18,7 +18,8 @@ export function modelSummaries(
     name: m.name, version: m.version, resolution: m.resolution, loaded: m.name === loaded,
     maskLabels: m.conditions.channels.filter((c) => c.kind === 'mask').map((c) => c.label),
     boxLabels: m.conditions.channels.filter((c) => c.kind === 'box').map((c) => c.label),
-    defaultSteps: m.schedule.default_steps, defaultGuidance: m.schedule.default_guidance, samplers: [...offered.samplers], licence: m.licence,
+    defaultSteps: m.schedule.default_steps, defaultGuidance: m.schedule.default_guidance,
+    defaultSpatialGuidance: m.schedule.default_spatial_guidance ?? m.schedule.default_guidance, samplers: [...offered.samplers], licence: m.licence,
     findings: [...offered.findings], layouts: [...offered.layouts],
   }));
 }
