@@ -23,6 +23,7 @@ function skipFor(store: 'orthanc' | 'embedded'): boolean {
 /** A synthesis request as the panel POSTs it (the fields this test checks). */
 type SentRequest = {
   text?: string; sex?: string; age?: number; view?: string; steps?: number; seed?: number; count?: number; sourceStudy?: string;
+  guidance?: number; spatialGuidance?: number;
   boxes?: { label: string; x0: number; y0: number; x1: number; y1: number }[]; sourceWidth?: number; sourceHeight?: number;
   masks?: { label: string; width: number; height: number; rle: number[] }[];
 };
@@ -121,6 +122,8 @@ for (const store of ['orthanc', 'embedded'] as const) {
       expect(sent).toBeDefined();
       const request = sent as SentRequest;
       expect(request).toMatchObject({ text: 'Solitary pulmonary nodule in the left upper lobe.', sex: 'F', age: 66, view: 'PA', steps: STEPS, seed: 7, count: 1, sourceStudy: SOURCE_STUDY_UID, sourceWidth: 256, sourceHeight: 256 });
+      // the built-in model's two guidance defaults, prefilled from /api/v1/models and both sent
+      expect(request).toMatchObject({ guidance: 4, spatialGuidance: 1.5 });
       expect(request.boxes).toHaveLength(1);
       const b = request.boxes![0];
       expect(b.label).toBe('nodule');
