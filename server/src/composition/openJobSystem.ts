@@ -99,7 +99,8 @@ async function openJobStorage(config: Config, logger: Logger, options: JobSystem
 /**
  * Opens the store (PACS or embedded), loads the model once (only its manifest for role `api`), opens the job
  * database (the embedded SQLite, where jobs a crash left running are queued again, or PostgreSQL shared with other
- * processes), starts the job runner unless the role is `api`, and builds the job and cohort services, each given the slice of config it needs.
+ * processes), starts the job runner unless the role is `api`, and builds the job and cohort services, each given the
+ * slice of config it needs.
  */
 export async function openJobSystem(config: Config, logger: Logger, options: JobSystemOptions = {}): Promise<JobSystem> {
   const role = options.role ?? (config.apiOnly ? 'api' : 'all');
